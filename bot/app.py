@@ -1,0 +1,145 @@
+"""Composition root: builds every service once and hands it down; runs the channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol, TextIO
+
+from bot.console import ConsoleMessenger, run_console
+from bot.core.dialog import DialogService
+from bot.core.intake import Intake
+from bot.core.ports import Messengers
+from bot.settings import Settings
+from bot.storage.database import Database
+from faq import FaqLibrary, Thresholds
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 30.0
+PRUNE_INTERVAL_SECONDS = 3600.0
+
+
+@dataclass
+class Core:
+    settings: Settings
+    database: Database
+    faq: FaqLibrary
+    messengers: Messengers
+    dialog: DialogService
+
+
+async def build_core(settings: Settings) -> Core:
+    """Load the knowledge base and migrate the database; raises on a broken knowledge base."""
+    faq = FaqLibrary(
+        paths=[settings.faq_path],
+        thresholds=Thresholds(
+            answer=settings.faq_answer_threshold,
+            suggest=settings.faq_suggest_threshold,
+            margin=settings.faq_margin,
+        ),
+    )
+    database = Database(settings.database_url)
+    await database.migrate()
+    messengers = Messengers()
+    dialog = DialogService(database, faq, messengers)
+    return Core(settings, database, faq, messengers, dialog)
+
+
+async def run_console_channel(settings: Settings, source: TextIO, output: TextIO) -> None:
+    core = await build_core(settings)
+    messenger = ConsoleMessenger(output)
+    core.messengers.register(messenger)
+    try:
+        await run_console(core.dialog, messenger, source, output)
+    finally:
+        await core.database.dispose()
+
+
+async def run_messengers(settings: Settings) -> None:
+    """Run every messenger whose token is set until SIGTERM or SIGINT, then stop cleanly."""
+    core = await build_core(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    channels: list[Channel] = []
+    if settings.telegram_enabled:
+        from handlers.telegram.app import TelegramChannel
+
+        channels.append(TelegramChannel(core))
+    background = [
+        asyncio.create_task(_every(settings.faq_reload_seconds, _reload_faq(core.faq)), name="faq"),
+    ]
+    runs = [asyncio.create_task(channel.run(), name=channel.name) for channel in channels]
+    background.append(
+        asyncio.create_task(
+            _every(PRUNE_INTERVAL_SECONDS, _prune(channels, settings)), name="inbox-prune"
+        )
+    )
+    logger.info("Running: %s", ", ".join(channel.name for channel in channels))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopped, *runs], return_when=asyncio.FIRST_COMPLETED)
+    logger.info("Stopping")
+    for task in background:
+        task.cancel()
+    await asyncio.gather(
+        *(channel.stop(SHUTDOWN_GRACE_SECONDS) for channel in channels), return_exceptions=True
+    )
+    for task in runs:
+        if task.done() and not task.cancelled() and task.exception():
+            logger.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
+    stopped.cancel()
+    await core.database.dispose()
+
+
+class Channel(Protocol):
+    """A messenger transport run by the composition root."""
+
+    name: str
+    intake: Intake
+
+    async def run(self) -> None: ...
+
+    async def stop(self, grace: float) -> None:
+        """Stop fetching, let handlers in flight finish (up to `grace` seconds), close."""
+        ...
+
+
+def _reload_faq(faq: FaqLibrary) -> Callable[[], Awaitable[None]]:
+    async def reload() -> None:
+        if faq.reload_if_changed():
+            logger.info("Knowledge base reloaded: %d entries", len(faq.entries))
+
+    return reload
+
+
+def _prune(channels: list[Channel], settings: Settings) -> Callable[[], Awaitable[None]]:
+    async def prune() -> None:
+        retention = timedelta(days=settings.inbox_retention_days)
+        for channel in channels:
+            await channel.intake.prune(retention)
+
+    return prune
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        try:
+            await job()
+        except Exception:
+            logger.exception("Background job failed")
+        await asyncio.sleep(seconds)
+
+
+def stdin_is_terminal() -> bool:
+    with contextlib.suppress(ValueError, AttributeError):
+        return sys.stdin.isatty()
+    return False

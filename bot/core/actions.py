@@ -1,0 +1,63 @@
+"""Typed button payloads shared by every platform.
+
+A payload is a short string (Telegram allows 64 bytes of callback data), so buttons carry
+ids and ranks, never texts; the rest is looked up in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FeedbackAction:
+    """«Помогло» / «Не помогло» under an FAQ answer."""
+
+    exchange_id: int
+    helpful: bool
+
+    def encode(self) -> str:
+        return f"fb:{self.exchange_id}:{int(self.helpful)}"
+
+
+@dataclass(frozen=True)
+class PickAction:
+    """A «did you mean» choice: rank of the candidate recorded on the exchange."""
+
+    exchange_id: int
+    rank: int
+
+    def encode(self) -> str:
+        return f"pk:{self.exchange_id}:{self.rank}"
+
+
+@dataclass(frozen=True)
+class AskStaffAction:
+    """«Задать вопрос сотруднику» for the question behind an exchange."""
+
+    exchange_id: int
+
+    def encode(self) -> str:
+        return f"ask:{self.exchange_id}"
+
+
+Action = FeedbackAction | PickAction | AskStaffAction
+
+
+def parse_action(payload: str) -> Action | None:
+    """Decode a payload from a button; forged or stale payloads give None, never an error."""
+    parts = payload.split(":")
+    try:
+        numbers = [int(part) for part in parts[1:]]
+    except ValueError:
+        return None
+    if any(number < 0 for number in numbers):
+        return None
+    match parts[0], numbers:
+        case "fb", [exchange_id, helpful] if helpful in (0, 1):
+            return FeedbackAction(exchange_id, bool(helpful))
+        case "pk", [exchange_id, rank]:
+            return PickAction(exchange_id, rank)
+        case "ask", [exchange_id]:
+            return AskStaffAction(exchange_id)
+    return None

@@ -1,0 +1,93 @@
+"""Platform-neutral messages: what adapters hand to the core and what the core sends back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.actions import Action
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    VK = "vk"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class ResidentKey:
+    """A resident is a platform account: the same person on two platforms is two residents."""
+
+    platform: Platform
+    external_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    VIDEO = "video"
+    VIDEO_NOTE = "video_note"
+    AUDIO = "audio"
+    ANIMATION = "animation"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A piece of media; `ref` is the platform's own handle (file id, URL) to fetch or copy it."""
+
+    kind: AttachmentKind
+    ref: str = ""
+    file_name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a resident did: wrote, sent media or pressed a button (`callback_data` is the
+    button's raw payload, parsed by the core so that forged payloads get one clear answer)."""
+
+    resident: ResidentKey
+    chat_id: str
+    received_at: datetime
+    text: str = ""
+    display_name: str | None = None
+    username: str | None = None
+    message_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    callback_data: str | None = None
+    inbox_id: int | None = None
+
+    @property
+    def command(self) -> str | None:
+        """`/start@bot args` → `start`; None when the text is not a command."""
+        stripped = self.text.strip()
+        if not stripped.startswith("/") or len(stripped) < 2:
+            return None
+        word = stripped.split(maxsplit=1)[0][1:]
+        return word.split("@", 1)[0].lower() or None
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    action: Action
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something to send: text with optional inline buttons (rows) and a persistent menu."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    menu: tuple[tuple[str, ...], ...] | None = None
+    attachments: tuple[Attachment, ...] = field(default=())

@@ -1,0 +1,113 @@
+"""Settings from the environment and an optional `.env` file.
+
+Environment names are flat (`TELEGRAM_BOT_TOKEN`, `DATABASE_URL`, ...): deployments and
+external checks rely on them. Lists are comma-separated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "faq" / "sample"
+
+IntList = Annotated[list[int], NoDecode]
+
+
+def _split_ints(value: Any) -> Any:
+    if isinstance(value, str):
+        return [int(part) for part in value.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_staff_chat_id: int | None = None
+
+    vk_group_token: SecretStr | None = None
+    vk_group_id: int | None = None
+    vk_api_url: str = "https://api.vk.com/method/"
+
+    database_url: str = "sqlite+aiosqlite:///./vmeste.db"
+    faq_path: Path = DEFAULT_FAQ_PATH
+    faq_answer_threshold: float = Field(default=36.0, ge=0, le=100)
+    faq_suggest_threshold: float = Field(default=18.0, ge=0, le=100)
+    faq_margin: float = Field(default=15.0, ge=0, le=100)
+    faq_reload_seconds: float = Field(default=5.0, gt=0)
+
+    timezone: str = "Europe/Moscow"
+    log_level: str = "INFO"
+
+    handler_concurrency: int = Field(default=16, ge=1)
+    inbox_retention_days: int = Field(default=7, ge=1)
+
+    staff_ids: IntList = Field(default_factory=list)
+
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _parse_int_list(cls, value: Any) -> Any:
+        return _split_ints(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("telegram_api_url", "vk_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
+    @property
+    def vk_enabled(self) -> bool:
+        return bool(self.vk_group_token and self.vk_group_token.get_secret_value())
+
+
+class SettingsError(Exception):
+    """A setting is malformed; the message is one line naming it."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"Invalid setting {name}: {first['msg']}") from None

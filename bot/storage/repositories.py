@@ -1,0 +1,349 @@
+"""Repositories: queries over one session. They never commit; the service that owns the unit
+of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import Platform, ResidentKey
+from bot.storage.models import (
+    ConversationStateRow,
+    ExchangeRow,
+    InboxRow,
+    ResidentRow,
+    TransportStateRow,
+)
+from bot.storage.records import (
+    ConversationState,
+    Exchange,
+    InboxItem,
+    InboxRecord,
+    Resident,
+)
+from faq.decision import Candidate
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+
+
+def _resident(row: ResidentRow) -> Resident:
+    return Resident(
+        id=row.id,
+        key=ResidentKey(Platform(row.platform), row.external_id),
+        display_name=row.display_name,
+        username=row.username,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        banned=row.banned,
+        reachable=row.reachable,
+    )
+
+
+def _exchange(row: ExchangeRow) -> Exchange:
+    return Exchange(
+        id=row.id,
+        resident_id=row.resident_id,
+        platform=Platform(row.platform),
+        direction=row.direction,
+        kind=row.kind,
+        text=row.text,
+        chat_id=row.chat_id,
+        platform_message_id=row.platform_message_id,
+        outcome=row.outcome,
+        faq_entry_id=row.faq_entry_id,
+        faq_score=row.faq_score,
+        candidates=tuple(
+            Candidate(item["entry_id"], float(item["score"])) for item in row.candidates or ()
+        ),
+        feedback=row.feedback,
+        appeal_id=row.appeal_id,
+        created_at=row.created_at,
+    )
+
+
+class ResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def touch(
+        self, key: ResidentKey, display_name: str | None, username: str | None, now: datetime
+    ) -> Resident:
+        """The resident behind `key`, created on first contact; names follow the platform."""
+        row = await self._session.scalar(
+            select(ResidentRow).where(
+                ResidentRow.platform == key.platform.value,
+                ResidentRow.external_id == key.external_id,
+            )
+        )
+        if row is None:
+            row = ResidentRow(
+                platform=key.platform.value,
+                external_id=key.external_id,
+                display_name=display_name,
+                username=username,
+                first_seen=now,
+                last_seen=now,
+                banned=False,
+                reachable=True,
+                consent_declined=False,
+            )
+            self._session.add(row)
+        else:
+            row.last_seen = now
+            if row.anonymised_at is None:
+                row.display_name = display_name or row.display_name
+                row.username = username or row.username
+        await self._session.flush()
+        return _resident(row)
+
+    async def get(self, resident_id: int) -> Resident | None:
+        row = await self._session.get(ResidentRow, resident_id)
+        return _resident(row) if row else None
+
+    async def find(self, key: ResidentKey) -> Resident | None:
+        row = await self._session.scalar(
+            select(ResidentRow).where(
+                ResidentRow.platform == key.platform.value,
+                ResidentRow.external_id == key.external_id,
+            )
+        )
+        return _resident(row) if row else None
+
+
+class ExchangeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self,
+        *,
+        resident_id: int,
+        platform: Platform,
+        direction: str,
+        kind: str,
+        text: str | None,
+        chat_id: str,
+        created_at: datetime,
+        platform_message_id: str | None = None,
+        in_reply_to_id: int | None = None,
+        inbox_id: int | None = None,
+        appeal_id: int | None = None,
+    ) -> int:
+        row = ExchangeRow(
+            resident_id=resident_id,
+            platform=platform.value,
+            direction=direction,
+            kind=kind,
+            text=text,
+            text_length=len(text or ""),
+            chat_id=chat_id,
+            platform_message_id=platform_message_id,
+            in_reply_to_id=in_reply_to_id,
+            inbox_id=inbox_id,
+            appeal_id=appeal_id,
+            created_at=created_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def record_decision(
+        self,
+        exchange_id: int,
+        *,
+        outcome: str,
+        entry_id: str | None,
+        score: float | None,
+        candidates: Sequence[Candidate],
+    ) -> None:
+        await self._session.execute(
+            update(ExchangeRow)
+            .where(ExchangeRow.id == exchange_id)
+            .values(
+                outcome=outcome,
+                faq_entry_id=entry_id,
+                faq_score=score,
+                candidates=[{"entry_id": c.entry_id, "score": c.score} for c in candidates],
+            )
+        )
+
+    async def record_feedback(self, exchange_id: int, feedback: str, at: datetime) -> None:
+        await self._session.execute(
+            update(ExchangeRow)
+            .where(ExchangeRow.id == exchange_id)
+            .values(feedback=feedback, feedback_at=at)
+        )
+
+    async def get(self, exchange_id: int) -> Exchange | None:
+        row = await self._session.get(ExchangeRow, exchange_id)
+        return _exchange(row) if row else None
+
+    async def for_resident(self, resident_id: int) -> list[Exchange]:
+        rows = await self._session.scalars(
+            select(ExchangeRow)
+            .where(ExchangeRow.resident_id == resident_id)
+            .order_by(ExchangeRow.id)
+        )
+        return [_exchange(row) for row in rows]
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_new(
+        self, transport: str, items: Sequence[InboxItem], now: datetime
+    ) -> list[InboxRecord]:
+        """Store the items not seen before; a re-delivered update key is skipped."""
+        if not items:
+            return []
+        keys = [item.update_key for item in items]
+        known = set(
+            await self._session.scalars(
+                select(InboxRow.update_key).where(
+                    InboxRow.transport == transport, InboxRow.update_key.in_(keys)
+                )
+            )
+        )
+        rows = []
+        for item in items:
+            if item.update_key in known:
+                continue
+            known.add(item.update_key)
+            rows.append(
+                InboxRow(
+                    transport=transport,
+                    update_key=item.update_key,
+                    ordering_key=item.ordering_key,
+                    payload=item.payload,
+                    status=PENDING,
+                    attempts=0,
+                    received_at=now,
+                )
+            )
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [_inbox(row) for row in rows]
+
+    async def pending(self, transport: str) -> list[InboxRecord]:
+        rows = await self._session.scalars(
+            select(InboxRow)
+            .where(InboxRow.transport == transport, InboxRow.status == PENDING)
+            .order_by(InboxRow.id)
+        )
+        return [_inbox(row) for row in rows]
+
+    async def mark_done(self, inbox_id: int, now: datetime) -> bool:
+        """True when this call finished the update; False if it was already done."""
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == inbox_id, InboxRow.status == PENDING)
+            .values(status=DONE, done_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def record_failure(self, inbox_id: int, error: str, *, give_up: bool) -> None:
+        values: dict[str, Any] = {"attempts": InboxRow.attempts + 1, "error": error[:2000]}
+        if give_up:
+            values["status"] = FAILED
+        await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == inbox_id, InboxRow.status == PENDING)
+            .values(**values)
+        )
+
+    async def prune_done(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(InboxRow).where(InboxRow.status == DONE, InboxRow.done_at < before)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def depth(self) -> tuple[int, datetime | None]:
+        """Pending updates and the time the oldest of them arrived."""
+        count, oldest = (
+            await self._session.execute(
+                select(func.count(InboxRow.id), func.min(InboxRow.received_at)).where(
+                    InboxRow.status == PENDING
+                )
+            )
+        ).one()
+        return int(count), oldest
+
+
+def _inbox(row: InboxRow) -> InboxRecord:
+    return InboxRecord(
+        id=row.id,
+        transport=row.transport,
+        update_key=row.update_key,
+        ordering_key=row.ordering_key,
+        payload=row.payload,
+        attempts=row.attempts,
+        received_at=row.received_at,
+    )
+
+
+class TransportStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> str | None:
+        row = await self._session.get(TransportStateRow, key)
+        return row.value if row else None
+
+    async def set(self, key: str, value: str, now: datetime) -> None:
+        row = await self._session.get(TransportStateRow, key)
+        if row is None:
+            self._session.add(TransportStateRow(key=key, value=value, updated_at=now))
+        else:
+            row.value = value
+            row.updated_at = now
+        await self._session.flush()
+
+
+class ConversationStateRepository:
+    """Multi-step flow state per `(platform, external_id)` of a resident or staff member."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: ResidentKey) -> ConversationState | None:
+        row = await self._row(key)
+        return ConversationState(row.state, dict(row.data), row.updated_at) if row else None
+
+    async def set(self, key: ResidentKey, state: str, data: dict[str, Any], now: datetime) -> None:
+        row = await self._row(key)
+        if row is None:
+            self._session.add(
+                ConversationStateRow(
+                    platform=key.platform.value,
+                    external_id=key.external_id,
+                    state=state,
+                    data=data,
+                    updated_at=now,
+                )
+            )
+        else:
+            row.state, row.data, row.updated_at = state, data, now
+        await self._session.flush()
+
+    async def clear(self, key: ResidentKey) -> None:
+        await self._session.execute(
+            delete(ConversationStateRow).where(
+                ConversationStateRow.platform == key.platform.value,
+                ConversationStateRow.external_id == key.external_id,
+            )
+        )
+
+    async def _row(self, key: ResidentKey) -> ConversationStateRow | None:
+        return await self._session.scalar(
+            select(ConversationStateRow).where(
+                ConversationStateRow.platform == key.platform.value,
+                ConversationStateRow.external_id == key.external_id,
+            )
+        )

@@ -1,0 +1,94 @@
+"""Residents in private chats: every message and button press goes to the dialog service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.core.dialog import DialogService
+from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
+
+
+def build_router() -> Router:
+    router = Router(name="residents")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.message.register(on_message)
+    router.callback_query.register(on_callback)
+    return router
+
+
+async def on_message(message: Message, dialog: DialogService, inbox_id: int | None = None) -> None:
+    if message.from_user is None or message.from_user.is_bot:
+        return
+    await dialog.handle(
+        Incoming(
+            resident=_resident(message.from_user),
+            chat_id=str(message.chat.id),
+            received_at=message.date.astimezone(UTC),
+            text=message.text or message.caption or "",
+            display_name=message.from_user.full_name,
+            username=message.from_user.username,
+            message_id=str(message.message_id),
+            attachments=attachments_of(message),
+            inbox_id=inbox_id,
+        )
+    )
+
+
+async def on_callback(
+    callback: CallbackQuery, dialog: DialogService, inbox_id: int | None = None
+) -> None:
+    if callback.message is None:
+        await callback.answer()
+        return
+    await dialog.handle(
+        Incoming(
+            resident=_resident(callback.from_user),
+            chat_id=str(callback.message.chat.id),
+            received_at=datetime.now(UTC),
+            display_name=callback.from_user.full_name,
+            username=callback.from_user.username,
+            callback_data=callback.data or "",
+            inbox_id=inbox_id,
+        )
+    )
+    await callback.answer()
+
+
+def _resident(user: User) -> ResidentKey:
+    return ResidentKey(Platform.TELEGRAM, str(user.id))
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    """The media of a message as neutral attachments (Telegram file ids as refs)."""
+    if message.photo:
+        return (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id),)
+    if message.location:
+        location = message.location
+        return (
+            Attachment(
+                AttachmentKind.LOCATION,
+                latitude=location.latitude,
+                longitude=location.longitude,
+            ),
+        )
+    simple = (
+        (message.animation, AttachmentKind.ANIMATION),
+        (message.document, AttachmentKind.DOCUMENT),
+        (message.voice, AttachmentKind.VOICE),
+        (message.video, AttachmentKind.VIDEO),
+        (message.video_note, AttachmentKind.VIDEO_NOTE),
+        (message.audio, AttachmentKind.AUDIO),
+        (message.sticker, AttachmentKind.STICKER),
+    )
+    for media, kind in simple:
+        if media is not None:
+            name = getattr(media, "file_name", None)
+            return (Attachment(kind, media.file_id, file_name=name),)
+    if message.contact:
+        return (Attachment(AttachmentKind.CONTACT, message.contact.phone_number),)
+    return ()

@@ -1,0 +1,203 @@
+"""The dialog service on a real database, with a messenger that records what it was asked
+to send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import texts
+from bot.core.actions import AskStaffAction, FeedbackAction, PickAction
+from bot.core.dialog import DialogService
+from bot.core.messages import Incoming, Platform, Reply, ResidentKey
+from bot.core.ports import DeliveryError, Messengers
+from bot.storage.database import Database
+from bot.storage.models import ExchangeRow, ResidentRow
+from faq import FaqLibrary, Thresholds
+from tests.conftest import SAMPLE_FAQ
+
+RESIDENT = ResidentKey(Platform.TELEGRAM, "1001")
+
+
+class RecordingMessenger:
+    platform = Platform.TELEGRAM
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply]] = []
+        self.fail_with: DeliveryError | None = None
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((chat_id, reply))
+        return [str(len(self.sent))]
+
+
+@pytest.fixture
+def faq() -> FaqLibrary:
+    return FaqLibrary(paths=[SAMPLE_FAQ], thresholds=Thresholds())
+
+
+@pytest.fixture
+def messenger() -> RecordingMessenger:
+    return RecordingMessenger()
+
+
+@pytest.fixture
+def dialog(database: Database, faq: FaqLibrary, messenger: RecordingMessenger) -> DialogService:
+    messengers = Messengers()
+    messengers.register(messenger)
+    return DialogService(database, faq, messengers)
+
+
+def incoming(text: str = "", callback: str | None = None, message_id: str = "1") -> Incoming:
+    return Incoming(
+        resident=RESIDENT,
+        chat_id="1001",
+        received_at=datetime.now(UTC),
+        text=text,
+        display_name="Анна Петрова",
+        message_id=message_id,
+        callback_data=callback,
+    )
+
+
+async def exchanges(database: Database) -> list[ExchangeRow]:
+    async with database.unit_of_work() as uow:
+        rows = list(await uow.session.scalars(select(ExchangeRow).order_by(ExchangeRow.id)))
+        uow.session.expunge_all()
+    return rows
+
+
+async def test_start_greets_with_menu(dialog: DialogService, messenger: RecordingMessenger) -> None:
+    await dialog.handle(incoming("/start"))
+    ((chat_id, reply),) = messenger.sent
+    assert chat_id == "1001"
+    assert reply.text == texts.GREETING
+    assert reply.menu is not None
+
+
+async def test_known_question_answered_and_recorded(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database, faq: FaqLibrary
+) -> None:
+    await dialog.handle(incoming("Когда включат отопление в этом году?"))
+    ((_, reply),) = messenger.sent
+    heating = faq.entry("heating-season")
+    assert heating is not None
+    assert reply.text == heating.answer.strip()
+    labels = [button.text for row in reply.buttons for button in row]
+    assert labels == [texts.HELPFUL_BUTTON, texts.NOT_HELPFUL_BUTTON]
+
+    inbound, outbound = await exchanges(database)
+    assert (inbound.direction, inbound.outcome, inbound.faq_entry_id) == (
+        "in",
+        "answer",
+        "heating-season",
+    )
+    assert inbound.faq_score is not None and inbound.faq_score > 0
+    assert inbound.candidates and inbound.candidates[0]["entry_id"] == "heating-season"
+    assert (outbound.direction, outbound.in_reply_to_id, outbound.text) == (
+        "out",
+        inbound.id,
+        reply.text,
+    )
+    async with database.unit_of_work() as uow:
+        resident = await uow.session.scalar(select(ResidentRow))
+        uow.session.expunge_all()
+    assert resident is not None
+    assert (resident.platform, resident.external_id, resident.display_name) == (
+        "telegram",
+        "1001",
+        "Анна Петрова",
+    )
+
+
+async def test_feedback_is_recorded_against_the_exchange(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database
+) -> None:
+    await dialog.handle(incoming("как записаться к врачу в поликлинику"))
+    first = (await exchanges(database))[0]
+    assert first.outcome == "answer"
+    await dialog.handle(incoming(callback=FeedbackAction(first.id, helpful=False).encode()))
+    reply = messenger.sent[-1][1]
+    assert reply.text == texts.NOT_HELPFUL
+    assert reply.buttons[0][0].action == AskStaffAction(first.id)
+    rows = await exchanges(database)
+    assert rows[0].feedback == "not_helpful"
+    assert rows[2].kind == "callback"
+
+
+async def test_unknown_topic_escalates(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database
+) -> None:
+    await dialog.handle(incoming("на улице Ленина 5 третий день нет воды, примите меры!"))
+    assert messenger.sent[-1][1].text == texts.ESCALATED
+    assert (await exchanges(database))[0].outcome == "escalate"
+
+
+async def test_pick_of_a_suggestion_answers_that_entry(
+    database: Database, messenger: RecordingMessenger
+) -> None:
+    unsure = FaqLibrary(paths=[SAMPLE_FAQ], thresholds=Thresholds(answer=100, suggest=1, margin=0))
+    messengers = Messengers()
+    messengers.register(messenger)
+    dialog = DialogService(database, unsure, messengers)
+    await dialog.handle(incoming("куда звонить если нет воды"))
+    first = (await exchanges(database))[0]
+    assert first.outcome == "suggest"
+    labels = [row[0].text for row in messenger.sent[-1][1].buttons]
+    assert labels[-1] == texts.ASK_STAFF_BUTTON
+    assert len(labels) == len(first.candidates) + 1
+    chosen = first.candidates[1]["entry_id"]
+    await dialog.handle(incoming(callback=PickAction(first.id, 1).encode()))
+    entry = unsure.entry(chosen)
+    assert entry is not None
+    assert messenger.sent[-1][1].text == entry.answer.strip()
+    assert (await exchanges(database))[2].outcome == "picked"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "fb:999999:1",
+        "pk:1:99",
+        "garbage",
+        "",
+    ],
+)
+async def test_forged_or_stale_buttons_get_a_clear_answer(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database, payload: str
+) -> None:
+    await dialog.handle(incoming("/start"))
+    await dialog.handle(incoming(callback=payload))
+    assert messenger.sent[-1][1].text == texts.STALE_BUTTON
+    rows = await exchanges(database)
+    assert rows[-2].outcome == "stale_action"
+
+
+async def test_button_of_another_resident_is_refused(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database
+) -> None:
+    await dialog.handle(incoming("Когда включат отопление?"))
+    first = (await exchanges(database))[0]
+    other = Incoming(
+        resident=ResidentKey(Platform.TELEGRAM, "2002"),
+        chat_id="2002",
+        received_at=datetime.now(UTC),
+        callback_data=FeedbackAction(first.id, helpful=True).encode(),
+    )
+    await dialog.handle(other)
+    assert messenger.sent[-1][1].text == texts.STALE_BUTTON
+    assert (await exchanges(database))[0].feedback is None
+
+
+async def test_undelivered_reply_is_recorded(
+    dialog: DialogService, messenger: RecordingMessenger, database: Database
+) -> None:
+    messenger.fail_with = DeliveryError("bot was blocked by the user", unreachable=True)
+    await dialog.handle(incoming("/help"))
+    _, outbound = await exchanges(database)
+    assert outbound.kind == "undelivered"
+    assert outbound.text == texts.HELP
