@@ -1,0 +1,121 @@
+"""FAQ benchmark: quality on the development set, latency and memory, against a baseline.
+
+Usage: python bench/faq_bench.py [EVAL_DIR] [--runs N]   (EVAL_DIR defaults to ../shared/eval)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from faq import FaqEntry, FaqLibrary, Thresholds  # noqa: E402
+from faq.__main__ import thresholds_from_settings  # noqa: E402
+from faq.evaluate import Row, evaluate, read_rows  # noqa: E402
+from faq.matcher import Matcher  # noqa: E402
+
+
+def baseline(entries: tuple[FaqEntry, ...], rows: list[Row]) -> dict[str, float]:
+    """extractOne with WRatio over all questions; the answer threshold tuned on the set."""
+    choices = [q for e in entries for q in e.questions]
+    owners = [e.id for e in entries for q in e.questions]
+    results: list[tuple[str, float, float]] = []
+    for row in rows:
+        started = time.perf_counter()
+        best = process.extractOne(
+            row.question, choices, scorer=fuzz.WRatio, processor=utils.default_process
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        assert best is not None
+        results.append((owners[best[2]], best[1], elapsed))
+    best_overall: dict[str, float] = {}
+    for threshold in range(0, 101):
+        correct = wrong = 0
+        for row, (entry_id, score, _) in zip(rows, results, strict=True):
+            answered = entry_id if score >= threshold else None
+            right = answered == row.expected_id if row.kind == "match" else answered is None
+            correct += right
+            wrong += answered is not None and not right
+        overall = correct / len(rows)
+        if overall > best_overall.get("overall", -1):
+            best_overall = {"threshold": threshold, "overall": overall, "wrong_answers": wrong}
+    timings = sorted(r[2] for r in results)
+    best_overall["p50_ms"] = timings[len(timings) // 2]
+    best_overall["p99_ms"] = timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))]
+    return best_overall
+
+
+def synthetic_entries(source: tuple[FaqEntry, ...], count: int) -> tuple[FaqEntry, ...]:
+    rng = random.Random(7)
+    words = sorted({w for e in source for q in e.questions for w in q.split()})
+    answer_words = sorted({w for e in source for w in e.answer.split()})
+    entries = []
+    for number in range(count):
+        questions = tuple(" ".join(rng.sample(words, 6)) + "?" for _ in range(3))
+        answer = " ".join(rng.sample(answer_words, 60))
+        entries.append(FaqEntry(f"entry-{number}", None, questions, answer))
+    return tuple(entries)
+
+
+def latency(matcher: Matcher, questions: list[str]) -> tuple[float, float]:
+    timings = []
+    for question in questions:
+        started = time.perf_counter()
+        matcher.decide(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return timings[len(timings) // 2], timings[round(0.99 * (len(timings) - 1))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("eval_dir", nargs="?", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    kb_path = args.eval_dir / "faq_kb.yaml"
+    rows = read_rows(args.eval_dir / "dev_questions.tsv")
+    thresholds: Thresholds = thresholds_from_settings()
+    ours: list[dict[str, float]] = []
+    base: list[dict[str, float]] = []
+    for _ in range(args.runs):
+        library = FaqLibrary([kb_path], thresholds)
+        metrics, _misses = evaluate(library, rows)
+        ours.append(metrics)
+        base.append(baseline(library.entries, rows))
+    median = {k: statistics.median(m[k] for m in ours) for k in ours[0]}
+    base_median = {k: statistics.median(m[k] for m in base) for k in base[0]}
+    print("thresholds:", thresholds)
+    print("faq (median of runs):", json.dumps(median))
+    print("extractOne WRatio, tuned threshold:", json.dumps(base_median))
+
+    library = FaqLibrary([kb_path], thresholds)
+    questions = [row.question for row in rows]
+    big_entries = synthetic_entries(library.entries, 5000)
+    tracemalloc.start()
+    started = time.perf_counter()
+    big = Matcher(big_entries, thresholds)
+    build = time.perf_counter() - started
+    current, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    small = Matcher(library.entries, thresholds)
+    for name, matcher in (("60 entries", small), ("5000 entries", big)):
+        runs = [latency(matcher, questions) for _ in range(args.runs)]
+        p50 = statistics.median(r[0] for r in runs)
+        p99 = statistics.median(r[1] for r in runs)
+        print(f"latency {name}: p50 {p50:.3f} ms, p99 {p99:.3f} ms (median of {args.runs} runs)")
+    print(f"5000 entries: index built in {build:.1f} s, {current / 2**20:.1f} MiB (tracemalloc)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Command line: `python -m faq check|ask|eval` for staff who write the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from faq.check import run_check
+from faq.decision import Thresholds
+from faq.evaluate import run_eval
+from faq.kb import KnowledgeBaseError
+from faq.library import FaqLibrary
+
+
+def thresholds_from_settings() -> Thresholds:
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    return Thresholds(
+        answer=settings.faq_answer_threshold,
+        suggest=settings.faq_suggest_threshold,
+        margin=settings.faq_margin,
+    )
+
+
+def _ask(paths: list[Path], text: str, thresholds: Thresholds) -> int:
+    library = FaqLibrary(paths, thresholds)
+    decision = library.decide(text)
+    print(f"outcome: {decision.outcome.value}")
+    if decision.small_talk is not None:
+        print(f"small talk: {decision.small_talk.value}")
+    print(f"reason: {decision.reason}")
+    print(
+        f"thresholds: answer {thresholds.answer:g}, suggest {thresholds.suggest:g}, "
+        f"margin {thresholds.margin:g}%"
+    )
+    for rank, candidate in enumerate(decision.candidates, start=1):
+        entry = library.entry(candidate.entry_id)
+        question = entry.questions[0] if entry else ""
+        print(f"{rank}. {candidate.entry_id:<28} {candidate.score:6.2f}  {question}")
+    if decision.entry_id is not None:
+        entry = library.entry(decision.entry_id)
+        if entry is not None:
+            print()
+            print(entry.answer)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m faq", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate a knowledge base (exit 1 on errors)")
+    check.add_argument("paths", nargs="+", type=Path)
+    ask = commands.add_parser("ask", help="show the decision for one message")
+    ask.add_argument("path", type=Path)
+    ask.add_argument("text")
+    evaluate = commands.add_parser("eval", help="measure decisions on a labelled TSV")
+    evaluate.add_argument("kb", type=Path)
+    evaluate.add_argument("questions", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+
+    thresholds = thresholds_from_settings()
+    try:
+        if args.command == "check":
+            return run_check(list(args.paths), thresholds)
+        if args.command == "ask":
+            return _ask([args.path], args.text, thresholds)
+        return run_eval(FaqLibrary([args.kb], thresholds), args.questions)
+    except KnowledgeBaseError as error:
+        for line in error.errors:
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,436 @@
+"""Normalisation of Russian resident messages and knowledge-base text.
+
+Steps: case and ё folding, Latin→Cyrillic transliteration of Latin words, tokenisation
+(emoji and punctuation drop out), spelling correction of unknown words against the
+knowledge-base vocabulary, splitting of run-together words, lemmatisation with pymorphy3,
+expansion of common municipal slang and abbreviations, stop-word removal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pymorphy3
+from rapidfuzz import fuzz, process
+
+_WORD = re.compile(r"[a-zа-я0-9]+")
+_LATIN = re.compile(r"^[a-z]+$")
+
+# Longest sequences first: the transliteration is greedy.
+_TRANSLIT = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("yo", "е"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("ye", "е"),
+    ("ju", "ю"),
+    ("ja", "я"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("a", "а"),
+    ("b", "б"),
+    ("c", "ц"),
+    ("d", "д"),
+    ("e", "е"),
+    ("f", "ф"),
+    ("g", "г"),
+    ("h", "х"),
+    ("i", "и"),
+    ("j", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("q", "к"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("v", "в"),
+    ("w", "в"),
+    ("x", "кс"),
+    ("y", "ы"),
+    ("z", "з"),
+)
+
+GREETINGS = frozenset(
+    [
+        "привет",
+        "приветик",
+        "здравствуйте",
+        "здравствуй",
+        "здрасте",
+        "здрасьте",
+        "здорово",
+        "алло",
+        "ау",
+        "хай",
+        "салют",
+        "добрый",
+        "доброе",
+        "доброго",
+        "утро",
+        "вечер",
+        "день",
+        "ночь",
+        "суток",
+        "времени",
+    ]
+)
+GREETING_CORE = frozenset(
+    [
+        "привет",
+        "приветик",
+        "здравствуйте",
+        "здравствуй",
+        "здрасте",
+        "здрасьте",
+        "алло",
+        "ау",
+        "хай",
+        "салют",
+    ]
+)
+THANKS = frozenset(["спасибо", "спасибочки", "благодарю", "благодарим", "спс", "пасиб", "сенкс"])
+POLITENESS = frozenset(
+    [
+        "пожалуйста",
+        "пжл",
+        "плиз",
+        "подскажите",
+        "подскажи",
+        "скажите",
+        "скажи",
+        "расскажите",
+        "подсказать",
+        "помогите",
+        "помоги",
+        "заранее",
+        "уважаемые",
+        "уважаемый",
+        "уважаемая",
+        "админы",
+        "админ",
+        "администратор",
+        "извините",
+        "простите",
+        "хорошего",
+        "всего",
+        "доброго",
+        "большое",
+        "огромное",
+    ]
+)
+# Lemmas that carry no topic; question words stay, their weight comes from IDF.
+STOP_LEMMAS = frozenset(
+    [
+        "а",
+        "и",
+        "в",
+        "во",
+        "на",
+        "но",
+        "же",
+        "ли",
+        "бы",
+        "не",
+        "ни",
+        "то",
+        "это",
+        "этот",
+        "тот",
+        "та",
+        "те",
+        "так",
+        "там",
+        "тут",
+        "здесь",
+        "вот",
+        "уже",
+        "еще",
+        "ещё",
+        "к",
+        "ко",
+        "с",
+        "со",
+        "о",
+        "об",
+        "обо",
+        "от",
+        "до",
+        "по",
+        "за",
+        "из",
+        "из-за",
+        "под",
+        "над",
+        "при",
+        "про",
+        "для",
+        "без",
+        "у",
+        "я",
+        "мы",
+        "ты",
+        "вы",
+        "он",
+        "она",
+        "оно",
+        "они",
+        "мой",
+        "наш",
+        "твой",
+        "ваш",
+        "свой",
+        "его",
+        "ее",
+        "её",
+        "их",
+        "себя",
+        "сам",
+        "весь",
+        "все",
+        "всё",
+        "вообще",
+        "вроде",
+        "просто",
+        "очень",
+        "тоже",
+        "также",
+        "или",
+        "либо",
+        "ну",
+        "да",
+        "нет",
+        "есть",
+        "быть",
+        "мочь",
+        "хотеть",
+        "какой-то",
+        "какой-нибудь",
+        "кто-нибудь",
+        "что-то",
+        "что-нибудь",
+        "где-то",
+        "где-нибудь",
+        "когда-то",
+        "то-есть",
+        "если",
+        "чтобы",
+        "чтоб",
+        "что",
+        "как",
+        "который",
+        "ли",
+        "разве",
+        "неужели",
+        "ведь",
+        "лишь",
+        "только",
+        "даже",
+        "опять",
+        "снова",
+        "сейчас",
+        "теперь",
+        "вот-вот",
+        "какой-либо",
+        "сюда",
+        "туда",
+        "тогда",
+        "потом",
+        "пока",
+        "ли",
+        "а-то",
+        "бы-то",
+        "то-то",
+        "типа",
+        "короче",
+        "блин",
+        "ещe",
+    ]
+)
+# Municipal slang and abbreviations → the words a knowledge base would use.
+SLANG: Mapping[str, tuple[str, ...]] = {
+    "батарея": ("отопление",),
+    "радиатор": ("отопление", "батарея"),
+    "тепло": ("отопление",),
+    "свет": ("электричество", "электроэнергия"),
+    "электричество": ("электроэнергия",),
+    "садик": ("детский", "сад"),
+    "детсад": ("детский", "сад"),
+    "мусорка": ("контейнер", "мусор"),
+    "тко": ("мусор", "отход"),
+    "коммуналка": ("коммунальный", "услуга", "жкх"),
+    "ук": ("управляющий", "компания"),
+    "тсж": ("управляющий", "компания"),
+    "жкх": ("коммунальный",),
+    "црб": ("больница", "поликлиника"),
+    "дк": ("дом", "культура"),
+    "соцзащита": ("социальный", "защита"),
+    "прописка": ("регистрация",),
+    "прописать": ("регистрация",),
+    "прописаться": ("регистрация",),
+    "выписаться": ("регистрация",),
+    "биржа": ("центр", "занятость"),
+    "крупногабарит": ("крупногабаритный",),
+    "скорая": ("скорый", "помощь"),
+    "инет": ("интернет",),
+    "соц": ("социальный",),
+    "понедельник": ("режим", "работа"),
+    "вторник": ("режим", "работа"),
+    "среда": ("режим", "работа"),
+    "четверг": ("режим", "работа"),
+    "пятница": ("режим", "работа"),
+    "суббота": ("режим", "работа", "выходной"),
+    "воскресенье": ("режим", "работа", "выходной"),
+    "открытый": ("режим", "работа"),
+}
+# Question words tell little about the topic; they get a small fixed weight.
+INTERROGATIVES = frozenset(
+    ["когда", "куда", "где", "откуда", "сколько", "почему", "зачем", "кто", "какой", "чей", "каков"]
+)
+_MIN_CORRECTABLE = 4
+
+
+@lru_cache(maxsize=1)
+def morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str
+    lemma: str
+    tag: str
+    known: bool
+
+
+def fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=20000)
+def transliterate(word: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for latin, cyrillic in _TRANSLIT:
+            if word.startswith(latin, i):
+                out.append(cyrillic)
+                i += len(latin)
+                break
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+def surface_words(text: str) -> list[str]:
+    words = _WORD.findall(fold(text))
+    return [transliterate(w) if _LATIN.match(w) else w for w in words]
+
+
+@lru_cache(maxsize=200000)
+def _analyse(word: str) -> tuple[str, str, bool]:
+    analyzer = morph()
+    parse = analyzer.parse(word)[0]
+    return fold(parse.normal_form), str(parse.tag), analyzer.word_is_known(word)
+
+
+class Normalizer:
+    """Turns text into lemma tokens; unknown words are corrected against `vocabulary`."""
+
+    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
+        self._vocabulary = sorted(
+            {w for w in vocabulary if len(w) >= _MIN_CORRECTABLE}
+            | GREETINGS
+            | THANKS
+            | POLITENESS
+            | {"когда", "куда", "откуда", "сколько", "почему", "зачем"}
+        )
+        self._known_vocabulary = frozenset(self._vocabulary)
+        self._corrections: dict[str, tuple[str, ...]] = {}
+
+    def _correct(self, word: str) -> tuple[str, ...]:
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        result: tuple[str, ...] = (word,)
+        if len(word) >= _MIN_CORRECTABLE and word not in self._known_vocabulary:
+            match = process.extractOne(
+                word,
+                self._vocabulary,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=80 if len(word) >= 6 else 75,
+            )
+            result = (match[0],) if match is not None else self._split(word) or result
+        if len(self._corrections) < 100000:
+            self._corrections[word] = result
+        return result
+
+    def _split(self, word: str) -> tuple[str, ...] | None:
+        for cut in range(2, len(word) - 1):
+            left, right = word[:cut], word[cut:]
+            if _analyse(left)[2] and _analyse(right)[2] and len(right) >= 3:
+                return (left, right)
+        return None
+
+    def tokens(self, text: str) -> list[Token]:
+        out: list[Token] = []
+        for word in surface_words(text):
+            lemma, tag, known = _analyse(word)
+            candidates: tuple[str, ...] = (word,)
+            if (
+                not known
+                and not word.isdigit()
+                and word not in self._known_vocabulary
+                and word not in SLANG
+            ):
+                candidates = self._correct(word)
+            for candidate in candidates:
+                if candidate != word:
+                    lemma, tag, known = _analyse(candidate)
+                    known = True
+                out.append(Token(candidate, lemma, tag, known))
+        return out
+
+    def lemmas(self, text: str) -> list[str]:
+        return content_lemmas(self.tokens(text))
+
+
+def content_lemmas(tokens: Iterable[Token]) -> list[str]:
+    """Topic-bearing lemmas with slang expanded, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for token in tokens:
+        lemma = token.lemma
+        if (
+            lemma in STOP_LEMMAS
+            or token.surface in GREETINGS
+            or token.surface in THANKS
+            or token.surface in POLITENESS
+            or lemma in POLITENESS
+            or lemma.isdigit()
+        ):
+            continue
+        seen.setdefault(lemma, None)
+        for extra in SLANG.get(lemma) or SLANG.get(token.surface, ()):
+            seen.setdefault(extra, None)
+    return list(seen)
+
+
+def vocabulary_of(texts: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for text in texts:
+        words.update(w for w in surface_words(text) if not w.isdigit())
+    return words

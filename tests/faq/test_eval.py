@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.faq.conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_eval_command_reports_exact_numbers() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "faq",
+            "eval",
+            str(DATA / "mini_kb.yaml"),
+            str(DATA / "mini_questions.tsv"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "FAQ_ANSWER_THRESHOLD": "30", "FAQ_SUGGEST_THRESHOLD": "10"},
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["rows"] == 4
+    assert metrics["overall"] == 1.0
+    assert metrics["match_accuracy"] == 1.0
+    assert metrics["one_tap"] == 1.0
+    assert metrics["escalate_ok"] == 1.0
+    assert metrics["wrong_answers"] == 0
+    assert metrics["p99_ms"] >= metrics["p50_ms"] >= 0
+
+
+def test_eval_counts_wrong_answers(tmp_path: Path) -> None:
+    questions = tmp_path / "q.tsv"
+    questions.write_text(
+        "question\texpected_id\tkind\n"
+        "когда включат отопление\tbus-schedule\tmatch\n"
+        "где расписание автобусов\t-\tescalate\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "faq", "eval", str(DATA / "mini_kb.yaml"), str(questions)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "FAQ_ANSWER_THRESHOLD": "30", "FAQ_SUGGEST_THRESHOLD": "10"},
+    )
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["overall"] == 0.0
+    assert metrics["wrong_answers"] == 2
+    assert "bus-schedule" in result.stdout
