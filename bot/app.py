@@ -75,6 +75,10 @@ async def run_messengers(settings: Settings) -> None:
         from handlers.telegram.app import TelegramChannel
 
         channels.append(TelegramChannel(core))
+    if settings.vk_enabled:
+        from handlers.vk.app import VkChannel
+
+        channels.append(VkChannel(core))
     background = [
         asyncio.create_task(_every(settings.faq_reload_seconds, _reload_faq(core.faq)), name="faq"),
     ]

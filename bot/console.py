@@ -6,7 +6,7 @@ import asyncio
 from typing import TextIO
 
 from bot.core.dialog import DialogService
-from bot.core.messages import Button, Incoming, Platform, Reply, ResidentKey
+from bot.core.messages import Attachment, Button, Incoming, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, utc_now
 
 CONSOLE_RESIDENT = ResidentKey(Platform.CONSOLE, "local")
@@ -30,9 +30,15 @@ class ConsoleMessenger:
         if buttons:
             self.choices = {str(number): button for number, button in enumerate(buttons, 1)}
             lines += [f"  [{number}] {button.text}" for number, button in self.choices.items()]
+        lines += [
+            f"  📎 {attachment.file_name or attachment.kind}" for attachment in reply.attachments
+        ]
         self._output.write("\n".join(lines) + "\n\n")
         self._output.flush()
         return [str(self._counter)]
+
+    async def download(self, attachment: Attachment) -> bytes:
+        raise NotImplementedError("the console has no media of its own")
 
 
 async def run_console(

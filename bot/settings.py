@@ -7,7 +7,7 @@ external checks rely on them. Lists are comma-separated.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -42,11 +42,19 @@ class Settings(BaseSettings):
     vk_group_token: SecretStr | None = None
     vk_group_id: int | None = None
     vk_api_url: str = "https://api.vk.com/method/"
+    vk_transport: Literal["longpoll", "callback"] = "longpoll"
+    vk_callback_host: str = "127.0.0.1"
+    vk_callback_port: int = Field(default=8081, ge=0, le=65535)
+    vk_callback_path: str = "/vk/callback"
+    vk_confirmation_code: SecretStr | None = None
+    vk_secret: SecretStr | None = None
+    vk_staff_peer_id: int | None = None
+    vk_rate_limit: float = Field(default=20.0, gt=0)
 
     database_url: str = "sqlite+aiosqlite:///./vmeste.db"
     faq_path: Path = DEFAULT_FAQ_PATH
-    faq_answer_threshold: float = Field(default=36.0, ge=0, le=100)
-    faq_suggest_threshold: float = Field(default=18.0, ge=0, le=100)
+    faq_answer_threshold: float = Field(default=22.0, ge=0, le=100)
+    faq_suggest_threshold: float = Field(default=10.0, ge=0, le=100)
     faq_margin: float = Field(default=15.0, ge=0, le=100)
     faq_reload_seconds: float = Field(default=5.0, gt=0)
 

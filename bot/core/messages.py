@@ -42,11 +42,14 @@ class AttachmentKind(StrEnum):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A piece of media; `ref` is the platform's own handle (file id, URL) to fetch or copy it."""
+    """A piece of media. `ref` is a handle valid on `platform` (a Telegram file id, a VK URL or
+    attachment string); media crossing platforms travels as `data` bytes instead."""
 
     kind: AttachmentKind
     ref: str = ""
+    platform: Platform | None = None
     file_name: str | None = None
+    data: bytes | None = field(default=None, repr=False)
     latitude: float | None = None
     longitude: float | None = None
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.core.messages import Platform, Reply
+from bot.core.messages import Attachment, Platform, Reply
 
 Clock = Callable[[], datetime]
 
@@ -31,7 +31,12 @@ class Messenger(Protocol):
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Send `reply` (split as the platform requires); returns the message ids, in order.
-        Raises DeliveryError when it cannot be delivered."""
+        Raises DeliveryError when it cannot be delivered. Attachments carry either a `ref`
+        valid on this platform or `data` bytes to upload."""
+        ...
+
+    async def download(self, attachment: Attachment) -> bytes:
+        """The bytes of an attachment whose `ref` belongs to this platform."""
         ...
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -13,13 +15,15 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
 )
 
-from bot.core.messages import Platform, Reply
+from bot.core.messages import Attachment, AttachmentKind, Platform, Reply
 from bot.core.ports import DeliveryError
 from bot.core.text_split import split_text
 
@@ -30,6 +34,7 @@ CAPTION_LIMIT = 1024
 MAX_RETRIES = 5
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+Send = Callable[[], Awaitable[Message]]
 
 
 def render_markup(reply: Reply) -> Markup | None:
@@ -59,21 +64,63 @@ class TelegramMessenger:
         self._bot = bot
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        parts = split_text(reply.text, MESSAGE_LIMIT)
+        """Text first (split at 4,096 characters), then media; a lone attachment carries a
+        short text as its caption. Buttons go on the last message."""
+        target = int(chat_id)
         markup = render_markup(reply)
+        media = list(reply.attachments)
+        caption: str | None = None
+        texts = split_text(reply.text, MESSAGE_LIMIT) if reply.text else []
+        if len(media) == 1 and len(texts) == 1 and len(texts[0]) <= CAPTION_LIMIT:
+            caption, texts = texts[0], []
         ids = []
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            message_id = await self._call_with_retry(chat_id, part, markup if last else None)
-            ids.append(str(message_id))
-        return ids
+        for index, part in enumerate(texts):
+            last = index == len(texts) - 1 and not media
+            ids.append(await self._deliver(self._text(target, part, markup if last else None)))
+        for index, attachment in enumerate(media):
+            last = index == len(media) - 1
+            call = self._media(target, attachment, caption, markup if last else None)
+            ids.append(await self._deliver(call))
+        return [str(message_id) for message_id in ids]
 
-    async def _call_with_retry(self, chat_id: str, text: str, markup: Markup | None) -> int:
+    async def download(self, attachment: Attachment) -> bytes:
+        buffer = await self._bot.download(attachment.ref)
+        if buffer is None:
+            raise DeliveryError(f"Telegram file {attachment.ref} could not be downloaded")
+        return buffer.read()
+
+    def _text(self, chat_id: int, text: str, markup: Markup | None) -> Send:
+        return lambda: self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+
+    def _media(
+        self, chat_id: int, attachment: Attachment, caption: str | None, markup: Markup | None
+    ) -> Send:
+        bot = self._bot
+        if attachment.kind is AttachmentKind.LOCATION:
+            latitude, longitude = attachment.latitude or 0.0, attachment.longitude or 0.0
+            return lambda: bot.send_location(
+                chat_id=chat_id, latitude=latitude, longitude=longitude, reply_markup=markup
+            )
+        if attachment.kind is AttachmentKind.CONTACT:
+            return self._text(chat_id, attachment.ref, markup)
+        file = _input_file(attachment)
+        common: dict[str, Any] = {"chat_id": chat_id, "reply_markup": markup}
+        if attachment.kind is AttachmentKind.STICKER:
+            return lambda: bot.send_sticker(sticker=file, **common)
+        common["caption"] = caption
+        senders = {
+            AttachmentKind.PHOTO: lambda: bot.send_photo(photo=file, **common),
+            AttachmentKind.VOICE: lambda: bot.send_voice(voice=file, **common),
+            AttachmentKind.VIDEO: lambda: bot.send_video(video=file, **common),
+            AttachmentKind.AUDIO: lambda: bot.send_audio(audio=file, **common),
+            AttachmentKind.ANIMATION: lambda: bot.send_animation(animation=file, **common),
+        }
+        return senders.get(attachment.kind, lambda: bot.send_document(document=file, **common))
+
+    async def _deliver(self, send: Send) -> int:
         for _ in range(MAX_RETRIES):
             try:
-                message = await self._bot.send_message(
-                    chat_id=int(chat_id), text=text, reply_markup=markup
-                )
+                message = await send()
             except TelegramRetryAfter as error:
                 logger.warning("Telegram asks to slow down for %s s", error.retry_after)
                 await asyncio.sleep(error.retry_after)
@@ -85,3 +132,11 @@ class TelegramMessenger:
             else:
                 return message.message_id
         raise DeliveryError("Telegram kept refusing with flood control")
+
+
+def _input_file(attachment: Attachment) -> str | BufferedInputFile:
+    if attachment.platform is Platform.TELEGRAM and attachment.ref:
+        return attachment.ref
+    if attachment.data is None:
+        raise DeliveryError(f"{attachment.kind} from {attachment.platform} has no data to upload")
+    return BufferedInputFile(attachment.data, filename=attachment.file_name or "file")

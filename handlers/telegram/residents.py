@@ -11,6 +11,8 @@ from aiogram.types import CallbackQuery, Message, User
 from bot.core.dialog import DialogService
 from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
 
+TELEGRAM = Platform.TELEGRAM
+
 
 def build_router() -> Router:
     router = Router(name="residents")
@@ -66,7 +68,7 @@ def _resident(user: User) -> ResidentKey:
 def attachments_of(message: Message) -> tuple[Attachment, ...]:
     """The media of a message as neutral attachments (Telegram file ids as refs)."""
     if message.photo:
-        return (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id),)
+        return (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id, TELEGRAM),)
     if message.location:
         location = message.location
         return (
@@ -88,7 +90,7 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     for media, kind in simple:
         if media is not None:
             name = getattr(media, "file_name", None)
-            return (Attachment(kind, media.file_id, file_name=name),)
+            return (Attachment(kind, media.file_id, TELEGRAM, file_name=name),)
     if message.contact:
-        return (Attachment(AttachmentKind.CONTACT, message.contact.phone_number),)
+        return (Attachment(AttachmentKind.CONTACT, message.contact.phone_number, TELEGRAM),)
     return ()
