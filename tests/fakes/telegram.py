@@ -224,7 +224,11 @@ Predicate = Callable[[list["Request"]], bool]
 
 @dataclass(slots=True)
 class Request:
-    """One Bot API call as the fake saw it (recorded once it has been answered)."""
+    """One Bot API call as the fake saw it.
+
+    Calls are recorded once answered, except getUpdates: it is recorded on arrival (the poller
+    is visibly up while its long poll is held) and its ``response`` is empty until answered.
+    """
 
     method: str
     params: dict[str, Any]
@@ -694,7 +698,7 @@ class FakeTelegram:
         document: bool | str | dict[str, Any] | None = None,
         voice: bool | str | None = None,
         video: bool | str | None = None,
-        location: tuple[float, float] | None = None,
+        location: Sequence[float] | None = None,
         sticker: bool | str | None = None,
         contact: str | dict[str, Any] | None = None,
         media_group_id: str | None = None,
@@ -921,6 +925,9 @@ class FakeTelegram:
     def _record(self, request: Request) -> None:
         self.requests.append(request)
         self._by_method.setdefault(request.method, []).append(request)
+        self._notify_requests()
+
+    def _notify_requests(self) -> None:
         # Swap-and-set wakes every current waiter without them missing later requests.
         event, self._request_event = self._request_event, asyncio.Event()
         event.set()
@@ -1016,6 +1023,12 @@ class FakeTelegram:
             if delay:
                 await asyncio.sleep(delay)
         status = 200
+        recorded: Request | None = None
+        if canonical == "getUpdates":
+            # A long poll may be held for many seconds; record it on arrival so tests can see
+            # "the poller is up" at once. Its response is filled in when it is answered.
+            recorded = Request(canonical, params, {}, token)
+            self._record(recorded)
         try:
             error = self._take_fault(canonical, params.get("chat_id")) if self._faults else None
             if error is not None:
@@ -1029,7 +1042,15 @@ class FakeTelegram:
         except ApiError as exc:
             status = exc.error_code
             body = exc.body()
-        self._record(Request(canonical, params, body, token))
+        except (KeyError, TypeError, ValueError) as exc:
+            # Malformed parameters: answer like Telegram instead of an HTML 500 page.
+            status = 400
+            body = _bad_request(f"{type(exc).__name__}: {exc}").body()
+        if recorded is None:
+            self._record(Request(canonical, params, body, token))
+        else:
+            recorded.response = body
+            self._notify_requests()
         return web.Response(
             text=json.dumps(body, ensure_ascii=False),
             status=status,
@@ -1123,9 +1144,6 @@ class FakeTelegram:
                     {"ok": False, "description": "body must be a JSON object"}, status=400
                 )
             kwargs.update(body)
-        for key in ("location",):
-            if isinstance(kwargs.get(key), list):
-                kwargs[key] = tuple(kwargs[key])
         try:
             result = getattr(self, op)(**kwargs)
             if inspect.isawaitable(result):
