@@ -13,9 +13,15 @@ from datetime import timedelta
 from typing import Protocol, TextIO
 
 from bot.console import ConsoleMessenger, run_console
+from bot.core import texts
+from bot.core.appeals import AppealPolicy, AppealService
 from bot.core.dialog import DialogService
 from bot.core.intake import Intake
+from bot.core.messages import Platform
 from bot.core.ports import Messengers
+from bot.core.staff import StaffDirectory, StaffPolicy, StaffService
+from bot.core.staffdesk import StaffChat, StaffDesk
+from bot.core.workcalendar import WorkCalendar
 from bot.settings import Settings
 from bot.storage.database import Database
 from faq import FaqLibrary, Thresholds
@@ -24,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 PRUNE_INTERVAL_SECONDS = 3600.0
+APPEAL_TICK_SECONDS = 60.0
 
 
 @dataclass
@@ -33,6 +40,21 @@ class Core:
     faq: FaqLibrary
     messengers: Messengers
     dialog: DialogService
+    appeals: AppealService
+    staff_chat: StaffChat | None
+
+    def staff_service(self, directory: StaffDirectory) -> StaffService:
+        """The staff side, once the staff chat's platform can say who its members are."""
+        policy = StaffPolicy(directory, self.settings.staff_ids, self.settings.admin_ids)
+        return StaffService(self.database, self.appeals, policy)
+
+
+def staff_chat(settings: Settings) -> StaffChat | None:
+    if settings.telegram_staff_chat_id is not None:
+        return StaffChat(Platform.TELEGRAM, str(settings.telegram_staff_chat_id))
+    if settings.vk_staff_peer_id is not None:
+        return StaffChat(Platform.VK, str(settings.vk_staff_peer_id))
+    return None
 
 
 async def build_core(settings: Settings) -> Core:
@@ -48,8 +70,27 @@ async def build_core(settings: Settings) -> Core:
     database = Database(settings.database_url)
     await database.migrate()
     messengers = Messengers()
-    dialog = DialogService(database, faq, messengers)
-    return Core(settings, database, faq, messengers, dialog)
+    calendar = WorkCalendar(
+        settings.tz,
+        settings.office,
+        extra_holidays=settings.extra_holidays,
+        extra_workdays=settings.extra_workdays,
+    )
+    chat = staff_chat(settings)
+    appeals = AppealService(
+        database,
+        StaffDesk(chat, messengers, settings.tz),
+        messengers,
+        calendar,
+        AppealPolicy(
+            deadline_working_days=settings.appeal_deadline_working_days,
+            reminder_hours=settings.appeal_reminder_hours,
+            autoclose_days=settings.appeal_autoclose_days,
+        ),
+    )
+    notice = texts.formal_notice(settings.formal_appeal_url, settings.reception_url)
+    dialog = DialogService(database, faq, messengers, appeals, notice)
+    return Core(settings, database, faq, messengers, dialog, appeals, chat)
 
 
 async def run_console_channel(settings: Settings, source: TextIO, output: TextIO) -> None:
@@ -81,6 +122,7 @@ async def run_messengers(settings: Settings) -> None:
         channels.append(VkChannel(core))
     background = [
         asyncio.create_task(_every(settings.faq_reload_seconds, _reload_faq(core.faq)), name="faq"),
+        asyncio.create_task(_every(APPEAL_TICK_SECONDS, core.appeals.tick), name="appeals"),
     ]
     runs = [asyncio.create_task(channel.run(), name=channel.name) for channel in channels]
     background.append(

@@ -6,16 +6,20 @@ external checks rely on them. Lists are comma-separated.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.workcalendar import OfficeHours
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "faq" / "sample"
 
 IntList = Annotated[list[int], NoDecode]
+DateList = Annotated[list[date], NoDecode]
 
 
 def _split_ints(value: Any) -> Any:
@@ -65,11 +69,47 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(default=7, ge=1)
 
     staff_ids: IntList = Field(default_factory=list)
+    admin_ids: IntList = Field(default_factory=list)
 
-    @field_validator("staff_ids", mode="before")
+    office_hours: str = "09:00-18:00"
+    office_lunch: str = ""
+    extra_holidays: DateList = Field(default_factory=list)
+    extra_workdays: DateList = Field(default_factory=list)
+    appeal_deadline_working_days: float = Field(default=1.0, gt=0)
+    appeal_reminder_hours: float = Field(default=2.0, ge=0)
+    appeal_autoclose_days: float = Field(default=3.0, gt=0)
+    formal_appeal_url: str = "https://www.gosuslugi.ru/"
+    reception_url: str = ""
+
+    @field_validator("staff_ids", "admin_ids", mode="before")
     @classmethod
     def _parse_int_list(cls, value: Any) -> Any:
         return _split_ints(value)
+
+    @field_validator("extra_holidays", "extra_workdays", mode="before")
+    @classmethod
+    def _parse_date_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _valid_office_hours(cls, value: str) -> str:
+        OfficeHours.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _valid_lunch(self) -> Settings:
+        try:
+            OfficeHours.parse(self.office_hours, self.office_lunch)
+        except ValueError as error:
+            raise ValueError(f"OFFICE_LUNCH: {error}") from None
+        return self
+
+    @property
+    def office(self) -> OfficeHours:
+        return OfficeHours.parse(self.office_hours, self.office_lunch)
 
     @field_validator("timezone")
     @classmethod
@@ -117,5 +157,7 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if not first["loc"]:
+            raise SettingsError(f"Invalid setting: {first['msg']}") from None
+        name = str(first["loc"][0]).upper()
         raise SettingsError(f"Invalid setting {name}: {first['msg']}") from None

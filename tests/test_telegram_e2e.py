@@ -24,14 +24,14 @@ async def test_start_question_unknown_and_records(settings: Settings) -> None:
         await bot.settle()
 
         greeting, answer, fallback = bot.tg.calls("sendMessage", chat_id=RESIDENT)
-        assert greeting.params["text"] == texts.GREETING
+        assert greeting.params["text"].startswith(texts.GREETING)
         assert greeting.params["reply_markup"]["keyboard"][0][0]["text"] == texts.MENU_ASK_STAFF
         heating = bot.core.faq.entry("heating-season")
         assert heating is not None
         assert answer.params["text"] == heating.answer.strip()
         buttons = answer.params["reply_markup"]["inline_keyboard"][0]
         assert [b["text"] for b in buttons] == [texts.HELPFUL_BUTTON, texts.NOT_HELPFUL_BUTTON]
-        assert fallback.params["text"] in {texts.ESCALATED, texts.SUGGEST}
+        assert fallback.params["text"] == texts.SUGGEST or "№ " in fallback.params["text"]
 
         rows = await bot.exchanges()
         inbound = [row for row in rows if row.direction == "in"]

@@ -7,6 +7,7 @@ ids and ranks, never texts; the rest is looked up in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,42 @@ class AskStaffAction:
         return f"ask:{self.exchange_id}"
 
 
-Action = FeedbackAction | PickAction | AskStaffAction
+@dataclass(frozen=True)
+class RateAction:
+    """The resident's 1–5 rating of a closed appeal."""
+
+    appeal_id: int
+    stars: int
+
+    def encode(self) -> str:
+        return f"rt:{self.appeal_id}:{self.stars}"
+
+
+class StaffVerb(StrEnum):
+    TAKE = "take"
+    CLOSE = "close"
+    SPAM = "spam"
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    """A button under an appeal in the staff chat."""
+
+    verb: StaffVerb
+    appeal_id: int
+
+    def encode(self) -> str:
+        return f"sa:{self.verb}:{self.appeal_id}"
+
+
+Action = FeedbackAction | PickAction | AskStaffAction | RateAction | StaffAction
 
 
 def parse_action(payload: str) -> Action | None:
     """Decode a payload from a button; forged or stale payloads give None, never an error."""
     parts = payload.split(":")
+    if len(parts) == 3 and parts[0] == "sa" and parts[1] in StaffVerb.__members__.values():
+        return _staff_action(StaffVerb(parts[1]), parts[2])
     try:
         numbers = [int(part) for part in parts[1:]]
     except ValueError:
@@ -60,4 +91,10 @@ def parse_action(payload: str) -> Action | None:
             return PickAction(exchange_id, rank)
         case "ask", [exchange_id]:
             return AskStaffAction(exchange_id)
+        case "rt", [appeal_id, stars] if 1 <= stars <= 5:
+            return RateAction(appeal_id, stars)
     return None
+
+
+def _staff_action(verb: StaffVerb, appeal_id: str) -> StaffAction | None:
+    return StaffAction(verb, int(appeal_id)) if appeal_id.isdigit() else None

@@ -6,7 +6,16 @@ import logging
 from dataclasses import dataclass
 
 from bot.core import texts
-from bot.core.actions import Action, AskStaffAction, FeedbackAction, PickAction, parse_action
+from bot.core.actions import (
+    Action,
+    AskStaffAction,
+    FeedbackAction,
+    PickAction,
+    RateAction,
+    StaffAction,
+    parse_action,
+)
+from bot.core.appeals import AppealService
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.storage.database import Database, UnitOfWork
@@ -15,7 +24,8 @@ from faq import Candidate, Decision, FaqLibrary, Outcome, SmallTalk
 
 logger = logging.getLogger(__name__)
 
-MENU = ((texts.MENU_ASK_STAFF,), (texts.MENU_HELP,))
+MENU = ((texts.MENU_ASK_STAFF,), (texts.MENU_STATUS, texts.MENU_HELP))
+AWAITING_QUESTION = "awaiting_question"
 SUGGESTION_LABEL_LIMIT = 60
 
 
@@ -36,11 +46,16 @@ class DialogService:
         database: Database,
         faq: FaqLibrary,
         messengers: Messengers,
+        appeals: AppealService,
+        notice: str,
         clock: Clock = utc_now,
     ) -> None:
         self._database = database
         self._faq = faq
         self._messengers = messengers
+        self._appeals = appeals
+        self._greeting = f"{texts.GREETING}\n\n{notice}"
+        self._help = f"{texts.HELP}\n\n{notice}"
         self._clock = clock
 
     async def handle(self, incoming: Incoming) -> None:
@@ -57,6 +72,7 @@ class DialogService:
                 direction="in",
                 kind=_kind(incoming),
                 text=incoming.callback_data or incoming.text or None,
+                attachments=incoming.attachments,
                 chat_id=incoming.chat_id,
                 platform_message_id=incoming.message_id,
                 inbox_id=incoming.inbox_id,
@@ -85,18 +101,65 @@ class DialogService:
                 return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
             return await self._on_action(uow, resident, action, inbound_id)
         command = incoming.command
-        if command == "start":
-            return Turn((Reply(texts.GREETING, menu=MENU),), outcome="command")
-        if command == "help" or incoming.text.strip() == texts.MENU_HELP:
-            return Turn((Reply(texts.HELP, menu=MENU),), outcome="command")
-        if incoming.text.strip() == texts.MENU_ASK_STAFF:
-            return self._escalate()
-        if not incoming.text.strip():
+        text = incoming.text.strip()
+        if command == "start" or text.lower() in texts.START_WORDS:
+            return Turn((Reply(self._greeting, menu=MENU),), outcome="command")
+        if command == "help" or text == texts.MENU_HELP:
+            return Turn((Reply(self._help, menu=MENU),), outcome="command")
+        if command == "status" or text == texts.MENU_STATUS:
+            return Turn((await self._appeals.status(uow, resident),), outcome="command")
+        if command == "cancel":
+            return Turn((await self._appeals.cancel(uow, resident),), outcome="command")
+        if resident.banned:
+            return Turn((Reply(texts.BANNED_REPLY),), outcome="banned")
+        active = await uow.appeals.active_for_resident(resident.id)
+        if active:
+            reply = await self._appeals.join(
+                uow, resident, active[-1], text, incoming.attachments, inbound_id
+            )
+            return Turn((reply,), outcome="joined")
+        if text == texts.MENU_ASK_STAFF:
+            await uow.states.set(resident.key, AWAITING_QUESTION, {}, self._clock())
+            return Turn((Reply(texts.ASK_FOR_QUESTION),), outcome="ask_staff")
+        state = await uow.states.get(resident.key)
+        if state is not None and state.state == AWAITING_QUESTION:
+            await uow.states.clear(resident.key)
+            return await self._open_appeal(uow, resident, incoming, [inbound_id])
+        if not text:
             return Turn((Reply(texts.MEDIA_ONLY, buttons=_ask_staff_row(inbound_id)),))
-        return self._answer_question(incoming.text, inbound_id)
+        return await self._answer_question(uow, resident, incoming, inbound_id)
 
-    def _answer_question(self, text: str, inbound_id: int) -> Turn:
-        decision = self._faq.decide(text)
+    async def _open_appeal(
+        self,
+        uow: UnitOfWork,
+        resident: Resident,
+        incoming: Incoming,
+        exchange_ids: list[int],
+        candidates: tuple[Candidate, ...] = (),
+    ) -> Turn:
+        category = self._category(candidates)
+        _, reply = await self._appeals.open(
+            uow,
+            resident,
+            incoming.text.strip(),
+            incoming.attachments,
+            exchange_ids,
+            candidates,
+            category,
+        )
+        return Turn((reply,), outcome=Outcome.ESCALATE.value, candidates=candidates)
+
+    def _category(self, candidates: tuple[Candidate, ...]) -> str | None:
+        """The category of the FAQ's best guess, if there is one to go by."""
+        if not candidates:
+            return None
+        entry = self._faq.entry(candidates[0].entry_id)
+        return entry.category if entry else None
+
+    async def _answer_question(
+        self, uow: UnitOfWork, resident: Resident, incoming: Incoming, inbound_id: int
+    ) -> Turn:
+        decision = self._faq.decide(incoming.text)
         candidates = decision.candidates
         top_score = candidates[0].score if candidates else None
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
@@ -117,15 +180,18 @@ class DialogService:
         if decision.outcome is Outcome.SMALL_TALK:
             reply = _small_talk_reply(decision.small_talk, inbound_id)
             return Turn((reply,), outcome=decision.outcome.value, candidates=candidates)
-        escalation = self._escalate()
-        return Turn(escalation.replies, outcome=Outcome.ESCALATE.value, candidates=candidates)
-
-    def _escalate(self) -> Turn:
-        return Turn((Reply(texts.ESCALATED),), outcome=Outcome.ESCALATE.value)
+        return await self._open_appeal(uow, resident, incoming, [inbound_id], candidates)
 
     async def _on_action(
         self, uow: UnitOfWork, resident: Resident, action: Action, inbound_id: int
     ) -> Turn:
+        if isinstance(action, RateAction):
+            reply = await self._appeals.rate(uow, resident, action)
+            if reply is None:
+                return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
+            return Turn((reply,), outcome="rating")
+        if isinstance(action, StaffAction):
+            return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
         exchange = await uow.exchanges.get(action.exchange_id)
         if exchange is None or exchange.resident_id != resident.id:
             return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
@@ -140,8 +206,30 @@ class DialogService:
             case PickAction(rank=rank):
                 return self._on_pick(exchange, rank, inbound_id)
             case AskStaffAction():
-                return self._escalate()
+                return await self._ask_staff(uow, resident, exchange, inbound_id)
         raise AssertionError(f"unhandled action {action!r}")
+
+    async def _ask_staff(
+        self, uow: UnitOfWork, resident: Resident, question: Exchange, inbound_id: int
+    ) -> Turn:
+        """«Задать вопрос сотруднику» under an answer or suggestion: the original question
+        (with its media) becomes the appeal, or joins the one already open."""
+        incoming = Incoming(
+            resident=resident.key,
+            chat_id=question.chat_id,
+            received_at=question.created_at,
+            text=question.text or "",
+            attachments=question.attachments,
+        )
+        active = await uow.appeals.active_for_resident(resident.id)
+        if active:
+            reply = await self._appeals.join(
+                uow, resident, active[-1], incoming.text, incoming.attachments, question.id
+            )
+            return Turn((reply,), outcome="joined")
+        return await self._open_appeal(
+            uow, resident, incoming, [question.id, inbound_id], question.candidates
+        )
 
     def _on_pick(self, exchange: Exchange, rank: int, inbound_id: int) -> Turn:
         if rank >= len(exchange.candidates):

@@ -49,17 +49,28 @@ class Intake:
     def start(self, processor: Processor) -> None:
         self._processor = processor
 
-    async def store(self, items: Sequence[InboxItem]) -> list[InboxRecord]:
+    async def store(
+        self, items: Sequence[InboxItem], *, cursor: tuple[str, str] | None = None
+    ) -> list[InboxRecord]:
         """Persist a fetched batch in one transaction and queue what is new. Only after this
-        returns may the transport confirm the batch to the platform."""
+        returns may the transport confirm the batch to the platform. `cursor` (a transport
+        state key and value, such as a long-poll position) is saved in the same transaction,
+        so a batch and the position past it are kept together or not at all."""
         async with self._database.unit_of_work() as uow:
             records = await uow.inbox.add_new(self.transport, items, self._clock())
+            if cursor is not None:
+                await uow.transport_state.set(*cursor, self._clock())
             await uow.commit()
         skipped = len(items) - len(records)
         if skipped:
             logger.info("%s: %d re-delivered update(s) skipped", self.transport, skipped)
         self._enqueue(records)
         return records
+
+    async def cursor(self, key: str) -> str | None:
+        """The transport position last saved by `store`."""
+        async with self._database.unit_of_work() as uow:
+            return await uow.transport_state.get(key)
 
     async def recover(self) -> int:
         """Queue updates left pending by a previous run, oldest first."""

@@ -88,9 +88,11 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """Something to send: text with optional inline buttons (rows) and a persistent menu."""
+    """Something to send: text with optional inline buttons (rows) and a persistent menu.
+    With `html`, the text is Telegram-style HTML whose resident-supplied parts were escaped."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     menu: tuple[tuple[str, ...], ...] | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+    html: bool = False

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.appeals import AppealRepository
 from bot.storage.repositories import (
     ConversationStateRepository,
     ExchangeRepository,
@@ -71,6 +72,7 @@ class UnitOfWork:
     inbox: InboxRepository
     transport_state: TransportStateRepository
     states: ConversationStateRepository
+    appeals: AppealRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -83,6 +85,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.transport_state = TransportStateRepository(self.session)
         self.states = ConversationStateRepository(self.session)
+        self.appeals = AppealRepository(self.session)
         return self
 
     async def __aexit__(

@@ -102,6 +102,7 @@ class ExchangeRow(Base):
     faq_entry_id: Mapped[str | None] = mapped_column(String(128), index=True)
     faq_score: Mapped[float | None] = mapped_column(Float)
     candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     feedback: Mapped[str | None] = mapped_column(String(16))
     feedback_at: Mapped[datetime | None]
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
@@ -254,3 +255,12 @@ class BallotChoiceRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
     option_id: Mapped[int] = mapped_column(ForeignKey("poll_options.id"), index=True)
+
+
+class CounterRow(Base):
+    """Named counters (appeal numbers per year); incremented under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from bot.core.messages import Platform, ResidentKey
+from bot.core.messages import Attachment, AttachmentKind, Platform, ResidentKey
 from faq.decision import Candidate
 
 
@@ -43,6 +44,7 @@ class Exchange:
     feedback: str | None
     appeal_id: int | None
     created_at: datetime
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,78 @@ class ConversationState:
     state: str
     data: dict[str, Any]
     updated_at: datetime
+
+
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (AppealStatus.OPEN, AppealStatus.IN_PROGRESS, AppealStatus.ANSWERED)
+AWAITING_STAFF = (AppealStatus.OPEN, AppealStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Appeal:
+    id: int
+    year: int
+    sequence: int
+    resident_id: int
+    status: AppealStatus
+    category: str | None
+    urgent: bool
+    staff_chat_id: str | None
+    taken_by: str | None
+    opened_at: datetime
+    deadline_at: datetime
+    first_response_at: datetime | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    last_activity_at: datetime
+    rating: int | None
+
+    @property
+    def number(self) -> str:
+        """Human-readable number, e.g. `2026-0042`."""
+        return f"{self.year}-{self.sequence:04d}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class MessageLink:
+    appeal_id: int
+    resident_id: int
+    staff_chat_id: str
+    staff_message_id: str
+    resident_chat_id: str | None
+    resident_message_id: str | None
+    direction: str
+
+
+def attachment_to_json(attachment: Attachment) -> dict[str, Any]:
+    """What is kept of an attachment: its handle, never its bytes."""
+    return {
+        "kind": attachment.kind.value,
+        "ref": attachment.ref,
+        "platform": attachment.platform.value if attachment.platform else None,
+        "file_name": attachment.file_name,
+        "latitude": attachment.latitude,
+        "longitude": attachment.longitude,
+    }
+
+
+def attachment_from_json(data: dict[str, Any]) -> Attachment:
+    return Attachment(
+        kind=AttachmentKind(data["kind"]),
+        ref=data.get("ref") or "",
+        platform=Platform(data["platform"]) if data.get("platform") else None,
+        file_name=data.get("file_name"),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+    )

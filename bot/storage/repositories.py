@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.messages import Platform, ResidentKey
+from bot.core.messages import Attachment, Platform, ResidentKey
 from bot.storage.models import (
     ConversationStateRow,
     ExchangeRow,
@@ -24,6 +24,8 @@ from bot.storage.records import (
     InboxItem,
     InboxRecord,
     Resident,
+    attachment_from_json,
+    attachment_to_json,
 )
 from faq.decision import Candidate
 
@@ -64,6 +66,7 @@ def _exchange(row: ExchangeRow) -> Exchange:
         feedback=row.feedback,
         appeal_id=row.appeal_id,
         created_at=row.created_at,
+        attachments=tuple(attachment_from_json(item) for item in row.attachments or ()),
     )
 
 
@@ -134,6 +137,7 @@ class ExchangeRepository:
         in_reply_to_id: int | None = None,
         inbox_id: int | None = None,
         appeal_id: int | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> int:
         row = ExchangeRow(
             resident_id=resident_id,
@@ -147,6 +151,7 @@ class ExchangeRepository:
             in_reply_to_id=in_reply_to_id,
             inbox_id=inbox_id,
             appeal_id=appeal_id,
+            attachments=[attachment_to_json(item) for item in attachments] or None,
             created_at=created_at,
         )
         self._session.add(row)
@@ -183,6 +188,11 @@ class ExchangeRepository:
     async def get(self, exchange_id: int) -> Exchange | None:
         row = await self._session.get(ExchangeRow, exchange_id)
         return _exchange(row) if row else None
+
+    async def attach_to_appeal(self, exchange_ids: Sequence[int], appeal_id: int) -> None:
+        await self._session.execute(
+            update(ExchangeRow).where(ExchangeRow.id.in_(exchange_ids)).values(appeal_id=appeal_id)
+        )
 
     async def for_resident(self, resident_id: int) -> list[Exchange]:
         rows = await self._session.scalars(

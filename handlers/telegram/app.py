@@ -10,14 +10,21 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.app import Core
 from bot.core.intake import Intake
+from bot.core.messages import Platform
 from handlers.telegram import residents
+from handlers.telegram import staff as staff_handlers
 from handlers.telegram.messenger import TelegramMessenger
+from handlers.telegram.staff import TelegramStaffDirectory
 from handlers.telegram.transport import TelegramTransport
 
 
-def build_dispatcher(core: Core) -> Dispatcher:
+def build_dispatcher(core: Core, bot: Bot) -> Dispatcher:
     """Routers in order; the residents' catch-all comes last."""
-    dispatcher = Dispatcher(dialog=core.dialog)
+    staff = core.staff_service(TelegramStaffDirectory(bot))
+    dispatcher = Dispatcher(dialog=core.dialog, staff=staff)
+    chat = core.staff_chat
+    if chat is not None and chat.platform is Platform.TELEGRAM:
+        dispatcher.include_router(staff_handlers.build_router(int(chat.chat_id)))
     dispatcher.include_router(residents.build_router())
     return dispatcher
 
@@ -35,7 +42,7 @@ class TelegramChannel:
         assert token is not None
         self.bot = create_bot(core.settings.telegram_api_url, token.get_secret_value())
         core.messengers.register(TelegramMessenger(self.bot))
-        self.dispatcher = build_dispatcher(core)
+        self.dispatcher = build_dispatcher(core, self.bot)
         self.intake = Intake(
             core.database, "telegram", concurrency=core.settings.handler_concurrency
         )

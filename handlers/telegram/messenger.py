@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -76,10 +77,11 @@ class TelegramMessenger:
         ids = []
         for index, part in enumerate(texts):
             last = index == len(texts) - 1 and not media
-            ids.append(await self._deliver(self._text(target, part, markup if last else None)))
+            call = self._text(target, part, markup if last else None, reply.html)
+            ids.append(await self._deliver(call))
         for index, attachment in enumerate(media):
             last = index == len(media) - 1
-            call = self._media(target, attachment, caption, markup if last else None)
+            call = self._media(target, attachment, caption, markup if last else None, reply.html)
             ids.append(await self._deliver(call))
         return [str(message_id) for message_id in ids]
 
@@ -89,11 +91,19 @@ class TelegramMessenger:
             raise DeliveryError(f"Telegram file {attachment.ref} could not be downloaded")
         return buffer.read()
 
-    def _text(self, chat_id: int, text: str, markup: Markup | None) -> Send:
-        return lambda: self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+    def _text(self, chat_id: int, text: str, markup: Markup | None, html: bool = False) -> Send:
+        mode = ParseMode.HTML if html else None
+        return lambda: self._bot.send_message(
+            chat_id=chat_id, text=text, reply_markup=markup, parse_mode=mode
+        )
 
     def _media(
-        self, chat_id: int, attachment: Attachment, caption: str | None, markup: Markup | None
+        self,
+        chat_id: int,
+        attachment: Attachment,
+        caption: str | None,
+        markup: Markup | None,
+        html: bool,
     ) -> Send:
         bot = self._bot
         if attachment.kind is AttachmentKind.LOCATION:
@@ -108,6 +118,7 @@ class TelegramMessenger:
         if attachment.kind is AttachmentKind.STICKER:
             return lambda: bot.send_sticker(sticker=file, **common)
         common["caption"] = caption
+        common["parse_mode"] = ParseMode.HTML if html else None
         senders = {
             AttachmentKind.PHOTO: lambda: bot.send_photo(photo=file, **common),
             AttachmentKind.VOICE: lambda: bot.send_voice(voice=file, **common),

@@ -3,20 +3,22 @@ to send."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import Core, build_core
 from bot.core import texts
 from bot.core.actions import AskStaffAction, FeedbackAction, PickAction
 from bot.core.dialog import DialogService
 from bot.core.messages import Incoming, Platform, Reply, ResidentKey
-from bot.core.ports import DeliveryError, Messengers
+from bot.core.ports import DeliveryError
+from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import ExchangeRow, ResidentRow
-from faq import FaqLibrary, Thresholds
-from tests.conftest import SAMPLE_FAQ
+from faq import FaqLibrary
 
 RESIDENT = ResidentKey(Platform.TELEGRAM, "1001")
 
@@ -36,20 +38,31 @@ class RecordingMessenger:
 
 
 @pytest.fixture
-def faq() -> FaqLibrary:
-    return FaqLibrary(paths=[SAMPLE_FAQ], thresholds=Thresholds())
-
-
-@pytest.fixture
 def messenger() -> RecordingMessenger:
     return RecordingMessenger()
 
 
 @pytest.fixture
-def dialog(database: Database, faq: FaqLibrary, messenger: RecordingMessenger) -> DialogService:
-    messengers = Messengers()
-    messengers.register(messenger)
-    return DialogService(database, faq, messengers)
+async def core(settings: Settings, messenger: RecordingMessenger) -> AsyncIterator[Core]:
+    built = await build_core(settings)
+    built.messengers.register(messenger)
+    yield built
+    await built.database.dispose()
+
+
+@pytest.fixture
+def dialog(core: Core) -> DialogService:
+    return core.dialog
+
+
+@pytest.fixture
+def faq(core: Core) -> FaqLibrary:
+    return core.faq
+
+
+@pytest.fixture
+def database(core: Core) -> Database:
+    return core.database
 
 
 def incoming(text: str = "", callback: str | None = None, message_id: str = "1") -> Incoming:
@@ -75,7 +88,8 @@ async def test_start_greets_with_menu(dialog: DialogService, messenger: Recordin
     await dialog.handle(incoming("/start"))
     ((chat_id, reply),) = messenger.sent
     assert chat_id == "1001"
-    assert reply.text == texts.GREETING
+    assert reply.text.startswith(texts.GREETING)
+    assert "59-ФЗ" in reply.text
     assert reply.menu is not None
 
 
@@ -133,17 +147,21 @@ async def test_unknown_topic_escalates(
     dialog: DialogService, messenger: RecordingMessenger, database: Database
 ) -> None:
     await dialog.handle(incoming("на улице Ленина 5 третий день нет воды, примите меры!"))
-    assert messenger.sent[-1][1].text == texts.ESCALATED
-    assert (await exchanges(database))[0].outcome == "escalate"
+    assert "№ " in messenger.sent[-1][1].text
+    question = (await exchanges(database))[0]
+    assert question.outcome == "escalate"
+    assert question.appeal_id is not None
 
 
 async def test_pick_of_a_suggestion_answers_that_entry(
-    database: Database, messenger: RecordingMessenger
+    settings: Settings, messenger: RecordingMessenger
 ) -> None:
-    unsure = FaqLibrary(paths=[SAMPLE_FAQ], thresholds=Thresholds(answer=100, suggest=1, margin=0))
-    messengers = Messengers()
-    messengers.register(messenger)
-    dialog = DialogService(database, unsure, messengers)
+    unsure_settings = settings.model_copy(
+        update={"faq_answer_threshold": 100, "faq_suggest_threshold": 1, "faq_margin": 0}
+    )
+    core = await build_core(unsure_settings)
+    core.messengers.register(messenger)
+    dialog, unsure, database = core.dialog, core.faq, core.database
     await dialog.handle(incoming("куда звонить если нет воды"))
     first = (await exchanges(database))[0]
     assert first.outcome == "suggest"
@@ -156,6 +174,7 @@ async def test_pick_of_a_suggestion_answers_that_entry(
     assert entry is not None
     assert messenger.sent[-1][1].text == entry.answer.strip()
     assert (await exchanges(database))[2].outcome == "picked"
+    await database.dispose()
 
 
 @pytest.mark.parametrize(
@@ -200,4 +219,4 @@ async def test_undelivered_reply_is_recorded(
     await dialog.handle(incoming("/help"))
     _, outbound = await exchanges(database)
     assert outbound.kind == "undelivered"
-    assert outbound.text == texts.HELP
+    assert outbound.text is not None and outbound.text.startswith(texts.HELP)
