@@ -34,8 +34,8 @@ class Thresholds:
     in percent of the top score (relative, so it means the same for short and long messages).
     """
 
-    answer: float = 36.0
-    suggest: float = 18.0
+    answer: float = 22.0
+    suggest: float = 10.0
     margin: float = 15.0
 
     def __post_init__(self) -> None:

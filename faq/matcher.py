@@ -1,20 +1,26 @@
 """Ranking of knowledge-base entries for a message and the answer/suggest/escalate decision.
 
-An entry's score (0–100) blends three measures over lemmas:
-- the best IDF-weighted cosine between the message and one of the entry's questions;
-- coverage: the IDF share of the message's words that the entry knows (questions, keywords
+An entry's score (0–100) blends four measures:
+- coverage: the IDF share of the message's lemmas that the entry knows (questions, keywords
   and synonyms count fully, the answer and category partly; words unknown to the whole
   knowledge base weigh most, so off-topic messages score low);
-- rapidfuzz ``token_set_ratio`` against the entry's questions, computed for a shortlist.
+- the best IDF-weighted lemma cosine between the message and one of the entry's questions;
+- the best character n-gram TF-IDF cosine between the message and one of the questions,
+  which survives typos, derived words («антикоррупционный» ~ «коррупция») and odd forms;
+- the same n-gram cosine against the entry as a whole (questions, keywords, synonyms and,
+  weaker, the answer).
+
+Long messages are mostly stories around one question, so when a message has several
+sentences, the words outside its question sentences count less.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
 
 from faq.decision import Candidate, Decision, Outcome, SmallTalk, Thresholds
 from faq.kb import FaqEntry
@@ -29,26 +35,58 @@ from faq.normalize import (
     content_lemmas,
     vocabulary_of,
 )
-from faq.signals import staff_signal
+from faq.signals import QUESTION_WORDS, staff_signal
 
-ANSWER_WEIGHT = 0.6
-WEIGHT_COSINE = 0.3
-WEIGHT_COVERAGE = 0.7
-WEIGHT_FUZZ = 0.3
-KEYWORD_BONUS = 10.0
-SHORTLIST = 12
+ANSWER_WEIGHT = 0.5
 INTERROGATIVE_WEIGHT = 0.5
-MIN_SIMILAR_LENGTH = 5
-SIMILAR_CUTOFF = 82
+CONTEXT_WEIGHT = 0.4
+GRAM_SIZES = (3, 4)
+WEIGHT_COVERAGE = 0.35
+WEIGHT_COSINE = 0.1
+WEIGHT_GRAM_QUESTION = 0.25
+WEIGHT_GRAM_ENTRY = 0.3
+KEYWORD_BONUS = 8.0
+AGREEMENT = 0.85
+SHORTLIST = 12
+PREFIX = 5
+SHARED_ROOT = 0.7
+ROOT_SIMILARITY = 0.8
 TOP = 3
+
+_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…\n]*")
 
 
 @dataclass(frozen=True, slots=True)
-class _Question:
+class Features:
+    """Why an entry scored as it did; the decision reads these, not only the score."""
+
     entry: int
-    lemmas: frozenset[str]
-    text: str
-    norm: float
+    score: float
+    coverage: float
+    cosine: float
+    gram_question: float
+    gram_entry: float
+
+
+def _grams(lemmas: Mapping[str, float]) -> dict[str, float]:
+    counts: dict[str, float] = defaultdict(float)
+    for lemma, weight in lemmas.items():
+        padded = f" {lemma} "
+        for size in GRAM_SIZES:
+            for start in range(len(padded) - size + 1):
+                counts[padded[start : start + size]] += weight
+    return counts
+
+
+def _normalised(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {key: value / norm for key, value in vector.items()}
+
+
+def _dot(query: Mapping[str, float], document: Mapping[str, float]) -> float:
+    if len(query) > len(document):
+        query, document = document, query
+    return sum(value * document.get(key, 0.0) for key, value in query.items())
 
 
 class Matcher:
@@ -74,17 +112,17 @@ class Matcher:
                 lemmas = self.normalizer.lemmas(question)
                 question_lemmas.append((index, lemmas))
                 entry_strong.update(lemmas)
-            entry_keywords = {
-                lemma for word in entry.keywords for lemma in self.normalizer.lemmas(word)
-            }
             for phrase in (*entry.keywords, *entry.synonyms):
                 entry_strong.update(self.normalizer.lemmas(phrase))
-            keywords.append(entry_keywords)
+            keywords.append(
+                {lemma for word in entry.keywords for lemma in self.normalizer.lemmas(word)}
+            )
             entry_weak = set(self.normalizer.lemmas(entry.answer))
             if entry.category:
                 entry_weak.update(self.normalizer.lemmas(entry.category))
             strong.append(entry_strong)
             weak.append(entry_weak - entry_strong)
+
         count = max(len(entries), 1)
         frequency: dict[str, int] = defaultdict(int)
         for entry_strong, entry_weak in zip(strong, weak, strict=True):
@@ -92,26 +130,51 @@ class Matcher:
                 frequency[lemma] += 1
         self._idf = {lemma: math.log(1 + count / df) for lemma, df in frequency.items()}
         self._unknown_idf = math.log(1 + count / 0.5)
-        self._lemma_list = sorted(lemma for lemma in self._idf if len(lemma) >= MIN_SIMILAR_LENGTH)
-        self._similar: dict[str, tuple[str, float] | None] = {}
+
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, (entry_strong, entry_weak) in enumerate(zip(strong, weak, strict=True)):
             for lemma in entry_strong:
                 self._postings[lemma].append((index, 1.0))
             for lemma in entry_weak:
                 self._postings[lemma].append((index, ANSWER_WEIGHT))
-        self._questions: list[_Question] = []
-        self._question_postings: dict[str, list[int]] = defaultdict(list)
+
+        gram_frequency: dict[str, int] = defaultdict(int)
+        entry_grams: list[dict[str, float]] = []
+        for entry_strong, entry_weak in zip(strong, weak, strict=True):
+            raw = _grams(
+                {lemma: 1.0 for lemma in entry_strong if lemma not in INTERROGATIVES}
+                | {lemma: ANSWER_WEIGHT for lemma in entry_weak if lemma not in INTERROGATIVES}
+            )
+            entry_grams.append(raw)
+            for gram in raw:
+                gram_frequency[gram] += 1
+        self._gram_idf = {gram: math.log(1 + count / df) for gram, df in gram_frequency.items()}
+        self._unknown_gram_idf = math.log(1 + count / 0.5)
+        self._entry_grams = [self._weigh_grams(raw) for raw in entry_grams]
+
+        self._question_lemmas: list[dict[str, float]] = []
+        self._question_norms: list[float] = []
+        self._question_grams: list[dict[str, float]] = []
+        self._question_entry: list[int] = []
         self._entry_questions: list[list[int]] = [[] for _ in entries]
         for entry_index, lemmas in question_lemmas:
-            position = len(self._questions)
-            norm = math.sqrt(sum(self._term_weight(lemma) ** 2 for lemma in lemmas)) or 1.0
-            self._questions.append(
-                _Question(entry_index, frozenset(lemmas), " ".join(sorted(lemmas)), norm)
+            weights = {lemma: self._term_weight(lemma) for lemma in lemmas}
+            self._entry_questions[entry_index].append(len(self._question_entry))
+            self._question_entry.append(entry_index)
+            self._question_lemmas.append(weights)
+            self._question_norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            self._question_grams.append(
+                self._weigh_grams(
+                    _grams({lemma: 1.0 for lemma in lemmas if lemma not in INTERROGATIVES})
+                )
             )
-            self._entry_questions[entry_index].append(position)
-            for lemma in set(lemmas):
-                self._question_postings[lemma].append(position)
+
+        self._by_prefix: dict[str, list[str]] = defaultdict(list)
+        for lemma in sorted(self._idf):
+            if len(lemma) >= PREFIX and lemma not in INTERROGATIVES:
+                self._by_prefix[lemma[:PREFIX]].append(lemma)
+        self._similar: dict[str, tuple[str, float] | None] = {}
+
         self._keyword_owners: dict[str, list[int]] = defaultdict(list)
         for index, entry_keywords in enumerate(keywords):
             for lemma in entry_keywords:
@@ -120,108 +183,142 @@ class Matcher:
     def _term_weight(self, lemma: str) -> float:
         return INTERROGATIVE_WEIGHT if lemma in INTERROGATIVES else self._idf[lemma]
 
-    def _weights(self, lemmas: list[str]) -> dict[str, float]:
-        """IDF weight per lemma; a lemma unknown to the KB borrows a similar KB lemma."""
+    def _weigh_grams(self, raw: Mapping[str, float]) -> dict[str, float]:
+        return _normalised(
+            {
+                gram: (1 + math.log(count) if count >= 1 else count)
+                * self._gram_idf.get(gram, self._unknown_gram_idf)
+                for gram, count in raw.items()
+            }
+        )
+
+    def _weights(self, focus: Mapping[str, float]) -> dict[str, float]:
+        """IDF weight per lemma, scaled by how central the lemma is to the message.
+
+        A lemma unknown to the knowledge base borrows the most similar known lemma (shared
+        character trigrams), with the weight scaled by the similarity.
+        """
         weights: dict[str, float] = {}
-        for lemma in lemmas:
+        for lemma, share in focus.items():
             if lemma in INTERROGATIVES:
-                weights[lemma] = INTERROGATIVE_WEIGHT
+                weights[lemma] = INTERROGATIVE_WEIGHT * share
                 continue
             if lemma in self._idf:
-                weights[lemma] = max(weights.get(lemma, 0.0), self._idf[lemma])
+                weights[lemma] = max(weights.get(lemma, 0.0), self._idf[lemma] * share)
                 continue
             similar = self._similar_lemma(lemma)
             if similar is None:
-                weights[lemma] = self._unknown_idf
+                weights[lemma] = self._unknown_idf * share
             else:
                 known, similarity = similar
-                weights[known] = max(weights.get(known, 0.0), self._idf[known] * similarity)
+                weight = self._idf[known] * similarity * share
+                weights[known] = max(weights.get(known, 0.0), weight)
         return weights
 
     def _similar_lemma(self, lemma: str) -> tuple[str, float] | None:
+        """A known lemma of the same root: a long shared beginning («компенсировать» ~
+        «компенсация», «прописать» ~ «прописаться»); typos were fixed by the normaliser."""
         if lemma in self._similar:
             return self._similar[lemma]
         found: tuple[str, float] | None = None
-        if len(lemma) >= MIN_SIMILAR_LENGTH:
-            match = process.extractOne(
-                lemma,
-                self._lemma_list,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=SIMILAR_CUTOFF,
-            )
-            if match is not None:
-                found = (match[0], match[1] / 100)
+        best = 0
+        for known in self._by_prefix.get(lemma[:PREFIX], ()):
+            common = PREFIX
+            limit = min(len(lemma), len(known))
+            while common < limit and lemma[common] == known[common]:
+                common += 1
+            if common > best and common >= SHARED_ROOT * limit:
+                best, found = common, (known, ROOT_SIMILARITY)
         if len(self._similar) < 100000:
             self._similar[lemma] = found
         return found
 
-    def rank(self, lemmas: list[str]) -> list[Candidate]:
-        """All entries sharing a word with the message, best first (scores 0–100)."""
-        if not lemmas or not self.entries:
+    def features(self, focus: Mapping[str, float]) -> list[Features]:
+        """Entries sharing a lemma or n-grams with the message, best first."""
+        if not focus or not self.entries:
             return []
-        weights = self._weights(lemmas)
-        total = sum(weights.values())
-        query_norm = math.sqrt(sum(w * w for w in weights.values()))
+        weights = self._weights(focus)
+        total = sum(weights.values()) or 1.0
+        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         coverage: dict[int, float] = defaultdict(float)
         for lemma, weight in weights.items():
             for entry_index, share in self._postings.get(lemma, ()):
                 coverage[entry_index] += weight * share
-        dot: dict[int, float] = defaultdict(float)
-        for lemma, weight in weights.items():
-            for position in self._question_postings.get(lemma, ()):
-                dot[position] += weight * weight
-        cosine: dict[int, float] = defaultdict(float)
-        for position, value in dot.items():
-            question = self._questions[position]
-            similarity = value / (query_norm * question.norm)
-            if similarity > cosine[question.entry]:
-                cosine[question.entry] = similarity
-        coarse = {
-            index: WEIGHT_COSINE * cosine.get(index, 0.0) + WEIGHT_COVERAGE * share / total
-            for index, share in coverage.items()
-        }
-        shortlist = sorted(coarse, key=coarse.__getitem__, reverse=True)[:SHORTLIST]
-        choices = {
-            position: self._questions[position].text
-            for index in shortlist
-            for position in self._entry_questions[index]
-        }
-        fuzzy: dict[int, float] = defaultdict(float)
-        query_text = " ".join(sorted(lemmas))
-        for _, value, position in process.extract(
-            query_text,
-            choices,
-            scorer=fuzz.token_set_ratio,
-            processor=None,
-            limit=None,
-        ):
-            entry_index = self._questions[position].entry
-            fuzzy[entry_index] = max(fuzzy[entry_index], value / 100)
+        query_grams = self._weigh_grams(
+            _grams({k: v for k, v in focus.items() if k not in INTERROGATIVES})
+        )
+        candidates = set(coverage)
+        if len(self.entries) <= SHORTLIST:
+            candidates = set(range(len(self.entries)))
+        else:
+            candidates = set(sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST])
+        # A keyword that belongs to exactly one entry pulls the message towards it.
         owners = {
-            owner: lemma
-            for lemma in lemmas
-            if len(self._keyword_owners.get(lemma, ())) == 1
-            for owner in self._keyword_owners[lemma]
+            owners[0] for lemma in focus if len(owners := self._keyword_owners.get(lemma, [])) == 1
         }
-        scored = []
-        for index in shortlist:
-            score = 100 * (coarse[index] + WEIGHT_FUZZ * fuzzy.get(index, 0.0)) / (1 + WEIGHT_FUZZ)
+        out: list[Features] = []
+        for index in candidates:
+            cosine = 0.0
+            gram_question = 0.0
+            for position in self._entry_questions[index]:
+                lemmas = self._question_lemmas[position]
+                dot = sum(
+                    weight * lemmas[lemma] for lemma, weight in weights.items() if lemma in lemmas
+                )
+                cosine = max(cosine, dot / (query_norm * self._question_norms[position]))
+                gram_question = max(
+                    gram_question, _dot(query_grams, self._question_grams[position])
+                )
+            gram_entry = _dot(query_grams, self._entry_grams[index])
+            share = coverage.get(index, 0.0) / total
+            score = 100 * (
+                WEIGHT_COVERAGE * share
+                + WEIGHT_COSINE * cosine
+                + WEIGHT_GRAM_QUESTION * gram_question
+                + WEIGHT_GRAM_ENTRY * gram_entry
+            )
             if index in owners:
                 score += KEYWORD_BONUS
-            scored.append(Candidate(self.entries[index].id, round(min(score, 100.0), 2)))
-        scored.sort(key=lambda c: c.score, reverse=True)
-        return scored
+            out.append(Features(index, score, share, cosine, gram_question, gram_entry))
+        out.sort(key=lambda f: f.score, reverse=True)
+        return out
+
+    def focus(self, text: str, tokens: list[Token]) -> dict[str, float]:
+        """Content lemmas with weights: words outside the question sentences count less."""
+        lemmas = content_lemmas(tokens)
+        sentences = [s for s in _SENTENCE.findall(text) if s.strip()]
+        if len(sentences) < 2:
+            return {lemma: 1.0 for lemma in lemmas}
+        asking = [s for s in sentences if "?" in s or self._has_question_word(s)]
+        if not asking or len(asking) == len(sentences):
+            return {lemma: 1.0 for lemma in lemmas}
+        central = set(self.normalizer.lemmas(" ".join(asking)))
+        return {lemma: 1.0 if lemma in central else CONTEXT_WEIGHT for lemma in lemmas}
+
+    def _has_question_word(self, sentence: str) -> bool:
+        return any(t.lemma in QUESTION_WORDS for t in self.normalizer.tokens(sentence))
+
+    def rank(self, lemmas: Iterable[str]) -> list[Candidate]:
+        """All entries sharing a word with the message, best first (scores 0–100)."""
+        return [
+            Candidate(self.entries[f.entry].id, round(min(f.score, 100.0), 2))
+            for f in self.features({lemma: 1.0 for lemma in lemmas})
+            if f.score > 0
+        ]
 
     def decide(self, text: str) -> Decision:
         tokens = self.normalizer.tokens(text)
         small_talk = classify_small_talk(tokens)
-        lemmas = content_lemmas(tokens)
-        ranked = self.rank(lemmas)[:TOP]
+        focus = self.focus(text, tokens)
+        everything = [f for f in self.features(focus) if f.score > 0]
+        scored = everything[:TOP]
+        ranked = tuple(
+            Candidate(self.entries[f.entry].id, round(min(f.score, 100.0), 2)) for f in scored
+        )
         if small_talk is not None and not ranked:
             return Decision(Outcome.SMALL_TALK, (), small_talk, "no question in the message")
         if small_talk is SmallTalk.NO_QUESTION:
-            return Decision(Outcome.SMALL_TALK, tuple(ranked), small_talk, "no known words")
+            return Decision(Outcome.SMALL_TALK, ranked, small_talk, "no known words")
         if not ranked:
             return Decision(Outcome.ESCALATE, (), None, "no entry shares a word")
         top = ranked[0].score
@@ -229,17 +326,20 @@ class Matcher:
         signal = staff_signal(tokens, text)
         limits = self.thresholds
         if signal.escalate:
-            return Decision(Outcome.ESCALATE, tuple(ranked), None, signal.reason)
+            return Decision(Outcome.ESCALATE, ranked, None, signal.reason)
         lead = 100 * (top - runner_up) / top if top > 0 else 0.0
-        if len(lemmas) == 1 and lemmas[0] not in self._keyword_owners:
+        if len(focus) == 1 and next(iter(focus)) not in self._keyword_owners:
             # One generic word («телефон», «документы») names no question yet.
-            return Decision(Outcome.SUGGEST, tuple(ranked), None, "a single generic word")
-        if top >= limits.answer and lead >= limits.margin and not signal.doubt:
-            return Decision(Outcome.ANSWER, tuple(ranked), None, "confident and ahead")
+            return Decision(Outcome.SUGGEST, ranked, None, "a single generic word")
+        # The blend can favour an entry that shares letters but not the message's words;
+        # answer only when no other entry knows clearly more of the message's words.
+        agree = scored[0].coverage >= AGREEMENT * max(f.coverage for f in everything)
+        if top >= limits.answer and lead >= limits.margin and agree and not signal.doubt:
+            return Decision(Outcome.ANSWER, ranked, None, "confident and ahead")
         if top >= limits.suggest:
-            reason = signal.reason if signal.doubt else "not confident or not ahead"
-            return Decision(Outcome.SUGGEST, tuple(ranked), None, reason)
-        return Decision(Outcome.ESCALATE, tuple(ranked), None, "below the suggest threshold")
+            reason = signal.reason if signal.doubt else "not confident, not ahead or disputed"
+            return Decision(Outcome.SUGGEST, ranked, None, reason)
+        return Decision(Outcome.ESCALATE, ranked, None, "below the suggest threshold")
 
 
 def classify_small_talk(tokens: list[Token]) -> SmallTalk | None:

@@ -47,6 +47,10 @@ _INFO_VERBS = frozenset(
     ]
 )
 _PROCEDURE_WORDS = frozenset(["куда", "как", "где", "кто", "откуда", "можно", "нужно", "надо"])
+# Words that mark a sentence as the question of a longer message.
+QUESTION_WORDS = _PROCEDURE_WORDS | frozenset(
+    ["когда", "сколько", "почему", "зачем", "какой", "чей", "ли", "подсказать", "делать"]
+)
 _CASE_NOUNS = frozenset(
     ["номер", "очередь", "заявление", "обращение", "статус", "компенсация", "выплата"]
 )
