@@ -18,7 +18,7 @@ from bot.core.appeals import AppealPolicy, AppealService
 from bot.core.dialog import DialogService
 from bot.core.intake import Intake
 from bot.core.messages import Platform
-from bot.core.ports import Messengers
+from bot.core.ports import Clock, Messengers, utc_now
 from bot.core.staff import StaffDirectory, StaffPolicy, StaffService
 from bot.core.staffdesk import StaffChat, StaffDesk
 from bot.core.workcalendar import WorkCalendar
@@ -42,11 +42,12 @@ class Core:
     dialog: DialogService
     appeals: AppealService
     staff_chat: StaffChat | None
+    clock: Clock
 
     def staff_service(self, directory: StaffDirectory) -> StaffService:
         """The staff side, once the staff chat's platform can say who its members are."""
         policy = StaffPolicy(directory, self.settings.staff_ids, self.settings.admin_ids)
-        return StaffService(self.database, self.appeals, policy)
+        return StaffService(self.database, self.appeals, policy, self.clock)
 
 
 def staff_chat(settings: Settings) -> StaffChat | None:
@@ -57,8 +58,9 @@ def staff_chat(settings: Settings) -> StaffChat | None:
     return None
 
 
-async def build_core(settings: Settings) -> Core:
-    """Load the knowledge base and migrate the database; raises on a broken knowledge base."""
+async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
+    """Load the knowledge base and migrate the database; raises on a broken knowledge base.
+    `clock` is injected by tests that move time (deadlines, reminders, auto-close)."""
     faq = FaqLibrary(
         paths=[settings.faq_path],
         thresholds=Thresholds(
@@ -87,10 +89,11 @@ async def build_core(settings: Settings) -> Core:
             reminder_hours=settings.appeal_reminder_hours,
             autoclose_days=settings.appeal_autoclose_days,
         ),
+        clock,
     )
     notice = texts.formal_notice(settings.formal_appeal_url, settings.reception_url)
-    dialog = DialogService(database, faq, messengers, appeals, notice)
-    return Core(settings, database, faq, messengers, dialog, appeals, chat)
+    dialog = DialogService(database, faq, messengers, appeals, notice, clock)
+    return Core(settings, database, faq, messengers, dialog, appeals, chat, clock)
 
 
 async def run_console_channel(settings: Settings, source: TextIO, output: TextIO) -> None:

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import Core, build_core
+from bot.core.ports import Clock, utc_now
 from bot.settings import Settings
 from bot.storage.models import ExchangeRow
 from handlers.telegram.app import TelegramChannel
@@ -35,7 +36,7 @@ class RunningBot:
 
     async def settle(self) -> None:
         """Wait until every stored update has been handled."""
-        for _ in range(200):
+        for _ in range(1500):
             await self.channel.intake.join()
             async with self.core.database.unit_of_work() as uow:
                 pending, _ = await uow.inbox.depth()
@@ -46,7 +47,9 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, **overrides: Any) -> AsyncIterator[RunningBot]:
+async def running_bot(
+    settings: Settings, clock: Clock = utc_now, **overrides: Any
+) -> AsyncIterator[RunningBot]:
     async with FakeTelegram() as tg:
         configured = settings.model_copy(
             update={
@@ -55,7 +58,7 @@ async def running_bot(settings: Settings, **overrides: Any) -> AsyncIterator[Run
                 **overrides,
             }
         )
-        core = await build_core(configured)
+        core = await build_core(configured, clock)
         channel = TelegramChannel(core, poll_timeout=1)
         task = asyncio.create_task(channel.run())
         await tg.wait_for("getUpdates")

@@ -877,7 +877,7 @@ class FakeTelegram:
         count: int = 1,
         *,
         chat_id: ChatId | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the fixture API promises a timeout argument
+        timeout: float = 30.0,  # noqa: ASYNC109 - the fixture API promises a timeout argument
     ) -> list[Request]:
         """Wait until ``count`` calls of a method were answered, or until ``what(requests)`` holds.
 
