@@ -12,7 +12,6 @@ from bot.core.actions import (
     FeedbackAction,
     PickAction,
     RateAction,
-    StaffAction,
     parse_action,
 )
 from bot.core.appeals import AppealService
@@ -190,7 +189,7 @@ class DialogService:
             if reply is None:
                 return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
             return Turn((reply,), outcome="rating")
-        if isinstance(action, StaffAction):
+        if not isinstance(action, FeedbackAction | PickAction | AskStaffAction):
             return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
         exchange = await uow.exchanges.get(action.exchange_id)
         if exchange is None or exchange.resident_id != resident.id:
