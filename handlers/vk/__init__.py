@@ -1,0 +1,1 @@
+"""The VK channel: a community bot on vkbottle's API client, fed through the durable inbox."""

@@ -1,0 +1,238 @@
+"""Sending neutral replies through the VK API as the community."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from html.parser import HTMLParser
+from typing import Any
+
+import aiohttp
+from vkbottle import (
+    API,
+    Callback,
+    DocMessagesUploader,
+    Keyboard,
+    PhotoMessageUploader,
+    Text,
+    VKAPIError,
+    VoiceMessageUploader,
+)
+
+from bot.core.messages import Attachment, AttachmentKind, Button, Platform, Reply
+from bot.core.ports import DeliveryError
+from bot.core.text_split import split_text
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+ATTACHMENTS_PER_MESSAGE = 10
+# Keyboard limits from VK's bot documentation: 5 buttons a row; inline 6 rows and 10 buttons,
+# the menu 10 rows and 40 buttons; labels longer than 40 characters are rejected.
+ROW_LIMIT = 5
+INLINE_ROWS, INLINE_BUTTONS = 6, 10
+MENU_ROWS, MENU_BUTTONS = 10, 40
+LABEL_LIMIT = 40
+
+# Too many requests per second, flood control, internal server error, rate limit reached.
+RETRY_CODES = frozenset({6, 9, 10, 29})
+# Access denied, blacklisted, no permission to write, privacy settings.
+UNREACHABLE_CODES = frozenset({7, 900, 901, 902})
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+
+READY_REF = re.compile(r"^(photo|doc|audio_message|video|audio|wall|market|poll|graffiti)-?\d+_\d+")
+RANDOM_ID_LIMIT = 2**31 - 1
+
+
+def payload_of(button: Button) -> dict[str, str]:
+    """A callback button's payload; VK hands it back in the `message_event` of a press."""
+    return {"a": button.action.encode()}
+
+
+def render_keyboard(reply: Reply) -> str | None:
+    """Inline callback buttons win over the persistent menu, as on Telegram."""
+    if reply.buttons:
+        inline = [
+            [Callback(_label(button.text), payload=payload_of(button)) for button in row]
+            for row in reply.buttons
+        ]
+        return _keyboard(inline, inline=True, max_rows=INLINE_ROWS, max_buttons=INLINE_BUTTONS)
+    if reply.menu:
+        menu = [[Text(_label(label)) for label in row] for row in reply.menu]
+        return _keyboard(menu, inline=False, max_rows=MENU_ROWS, max_buttons=MENU_BUTTONS)
+    return None
+
+
+def compose(reply: Reply, media: Sequence[str]) -> list[dict[str, Any]]:
+    """The `messages.send` parameters of each message `reply` becomes: text parts, contacts
+    as text, then uploaded media (`media`), a location and the keyboard on the last ones."""
+    bodies: list[dict[str, Any]] = []
+    text = plain_text(reply.text) if reply.html else reply.text
+    if text:
+        bodies += [{"message": part} for part in split_text(text, MESSAGE_LIMIT)]
+    bodies += [
+        {"message": item.ref}
+        for item in reply.attachments
+        if item.kind is AttachmentKind.CONTACT and item.ref
+    ]
+    groups = [
+        media[start : start + ATTACHMENTS_PER_MESSAGE]
+        for start in range(0, len(media), ATTACHMENTS_PER_MESSAGE)
+    ]
+    for index, group in enumerate(groups):
+        if index or not bodies:
+            bodies.append({})
+        bodies[-1]["attachment"] = ",".join(group)
+    location = next((a for a in reply.attachments if a.kind is AttachmentKind.LOCATION), None)
+    if location is not None:
+        if not bodies:
+            bodies.append({})
+        bodies[-1] |= {"lat": location.latitude or 0.0, "long": location.longitude or 0.0}
+    keyboard = render_keyboard(reply)
+    if keyboard is not None and bodies:
+        bodies[-1]["keyboard"] = keyboard
+    return bodies
+
+
+def plain_text(html: str) -> str:
+    """VK shows no markup: Telegram-style HTML becomes its text, web links kept after it."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._links: list[tuple[str, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._links.append((dict(attrs).get("href") or "", len(self.parts)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != "a" or not self._links:
+            return
+        href, start = self._links.pop()
+        label = "".join(self.parts[start:])
+        if href.startswith(("http://", "https://")) and href != label:
+            self.parts.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+class VkMessenger:
+    platform = Platform.VK
+
+    def __init__(self, api: API) -> None:
+        self._api = api
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Media are uploaded before anything is sent, so a failed upload sends nothing."""
+        peer_id = int(chat_id)
+        media = [
+            await self._upload(peer_id, attachment)
+            for attachment in reply.attachments
+            if attachment.kind not in (AttachmentKind.LOCATION, AttachmentKind.CONTACT)
+        ]
+        return [str(await self._deliver(peer_id, body)) for body in compose(reply, media)]
+
+    async def download(self, attachment: Attachment) -> bytes:
+        if not attachment.ref.startswith(("http://", "https://")):
+            raise DeliveryError(f"VK attachment {attachment.ref!r} has no URL to download")
+        async with self._api.http_client.request(attachment.ref) as response:
+            if response.status != 200:
+                raise DeliveryError(f"VK file download failed: HTTP {response.status}")
+            return bytes(await response.read())
+
+    async def _upload(self, peer_id: int, attachment: Attachment) -> str:
+        """A VK attachment string for `attachment`, uploading its bytes when needed."""
+        if attachment.platform is Platform.VK and READY_REF.match(attachment.ref):
+            return attachment.ref
+        data = attachment.data
+        if data is None and attachment.platform is Platform.VK and attachment.ref:
+            data = await self.download(attachment)
+        if data is None:
+            raise DeliveryError(
+                f"{attachment.kind} from {attachment.platform} has no data to upload"
+            )
+        try:
+            if attachment.kind is AttachmentKind.PHOTO:
+                uploaded = await PhotoMessageUploader(self._api).upload(data, peer_id=peer_id)
+            elif attachment.kind is AttachmentKind.VOICE:
+                uploaded = await VoiceMessageUploader(self._api).upload(
+                    data, peer_id=peer_id, title=attachment.file_name or "voice.ogg"
+                )
+            else:
+                uploaded = await DocMessagesUploader(self._api).upload(
+                    data, peer_id=peer_id, title=attachment.file_name or "file"
+                )
+        except VKAPIError as error:
+            raise _refusal(error) from error
+        return str(uploaded)
+
+    async def _deliver(self, peer_id: int, body: dict[str, Any]) -> int:
+        # One random_id for every attempt: VK keeps a single copy if an earlier one got through.
+        random_id = secrets.randbelow(RANDOM_ID_LIMIT) + 1
+        delays = iter(RETRY_DELAYS)
+        while True:
+            failure: Exception
+            try:
+                message_id = await self._api.messages.send(
+                    peer_id=peer_id, random_id=random_id, **body
+                )
+            except VKAPIError as error:
+                if error.code not in RETRY_CODES:
+                    raise _refusal(error) from error
+                failure = error
+            except (aiohttp.ClientError, TimeoutError) as error:
+                failure = error
+            else:
+                return int(message_id)
+            delay = next(delays, None)
+            if delay is None:
+                if isinstance(failure, VKAPIError):
+                    raise _refusal(failure) from failure
+                raise failure
+            logger.warning("VK send to %s failed (%r); retrying in %.0f s", peer_id, failure, delay)
+            await asyncio.sleep(delay)
+
+
+def _refusal(error: Any) -> DeliveryError:
+    return DeliveryError(
+        f"VK error {error.code}: {error.error_msg}", unreachable=error.code in UNREACHABLE_CODES
+    )
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1].rstrip() + "…"
+
+
+def _keyboard(
+    rows: Sequence[Sequence[Any]], *, inline: bool, max_rows: int, max_buttons: int
+) -> str:
+    """Long rows wrap at VK's row width; what still does not fit is dropped with a warning
+    (the core's replies fit, so this only guards against a future reply that does not)."""
+    wrapped = [
+        row[start : start + ROW_LIMIT] for row in rows for start in range(0, len(row), ROW_LIMIT)
+    ]
+    keyboard = Keyboard(inline=inline)
+    room = max_buttons
+    for row in wrapped[:max_rows]:
+        fitting = row[:room]
+        if not fitting:
+            break
+        keyboard.row()
+        for action in fitting:
+            keyboard.add(action)
+        room -= len(fitting)
+    dropped = sum(len(row) for row in wrapped) - (max_buttons - room)
+    if dropped:
+        logger.warning("VK keyboard limits: %d button(s) dropped", dropped)
+    return str(keyboard.get_json())

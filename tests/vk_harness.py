@@ -1,0 +1,108 @@
+"""Running the real VK channel against the fake VK server inside the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.app import Core, build_core
+from bot.settings import Settings
+from bot.storage.models import ExchangeRow, InboxRow
+from handlers.vk.app import VkChannel
+from handlers.vk.callback_api import VkCallbackServer
+from tests.fakes.vk import FakeVK
+
+GROUP_ID = 229_000_042
+TOKEN = "vk-test-group-token"
+START_TIMEOUT = 10.0
+
+
+@dataclass
+class RunningVkBot:
+    vk: FakeVK
+    core: Core
+    channel: VkChannel
+    task: asyncio.Task[None]
+
+    async def exchanges(self) -> list[ExchangeRow]:
+        async with self.core.database.unit_of_work() as uow:
+            rows = list(await uow.session.scalars(select(ExchangeRow).order_by(ExchangeRow.id)))
+            uow.session.expunge_all()
+        return rows
+
+    async def inbox(self) -> list[InboxRow]:
+        async with self.core.database.unit_of_work() as uow:
+            rows = list(await uow.session.scalars(select(InboxRow).order_by(InboxRow.id)))
+            uow.session.expunge_all()
+        return rows
+
+    @property
+    def callback_url(self) -> str:
+        server = self.channel.transport
+        assert isinstance(server, VkCallbackServer) and server.address is not None
+        host, port = server.address
+        return f"http://{host}:{port}{self.core.settings.vk_callback_path}"
+
+    async def settle(self) -> None:
+        """Wait until the bot fetched every pushed event and handled everything it stored."""
+        if not isinstance(self.channel.transport, VkCallbackServer):
+            await self.vk.wait_until_idle(within=START_TIMEOUT)
+        for _ in range(250):
+            await self.channel.intake.join()
+            async with self.core.database.unit_of_work() as uow:
+                pending, _ = await uow.inbox.depth()
+            if not pending:
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError("updates still pending")
+
+
+def vk_settings(settings: Settings, vk: FakeVK, **overrides: Any) -> Settings:
+    return settings.model_copy(
+        update={
+            "vk_group_token": SecretStr(TOKEN),
+            "vk_group_id": vk.group_id,
+            "vk_api_url": vk.api_url,
+            **overrides,
+        }
+    )
+
+
+@asynccontextmanager
+async def running_vk_bot(
+    settings: Settings, vk: FakeVK | None = None, **overrides: Any
+) -> AsyncIterator[RunningVkBot]:
+    """The channel on `settings` (plus `overrides`) against `vk`, or a fresh fake VK."""
+    async with contextlib.AsyncExitStack() as stack:
+        if vk is None:
+            vk = await stack.enter_async_context(FakeVK(group_id=GROUP_ID))
+        core = await build_core(vk_settings(settings, vk, **overrides))
+        channel = VkChannel(core, poll_wait=5)
+        earlier_polls = len(vk.polls)
+        task = asyncio.create_task(channel.run())
+        try:
+            async with asyncio.timeout(START_TIMEOUT):
+                await _started(vk, channel, earlier_polls)
+            yield RunningVkBot(vk, core, channel, task)
+        finally:
+            await channel.stop(5)
+            await asyncio.gather(task, return_exceptions=True)
+            await core.database.dispose()
+
+
+async def _started(vk: FakeVK, channel: VkChannel, earlier_polls: int) -> None:
+    """Listening (Callback API) or parked in a long poll of its own (not an earlier bot's)."""
+    server = channel.transport
+    if isinstance(server, VkCallbackServer):
+        await server.listening.wait()
+        return
+    await vk.wait_for(
+        lambda _: any(poll.parked for poll in vk.polls[earlier_polls:]), within=START_TIMEOUT
+    )
