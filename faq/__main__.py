@@ -1,4 +1,4 @@
-"""Command line: `python -m faq check|ask|eval` for staff who write the knowledge base."""
+"""Command line: `python -m faq check|ask|eval|fit` for staff who write the knowledge base."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from faq.check import run_check
 from faq.decision import Thresholds
-from faq.evaluate import run_eval
+from faq.evaluate import run_eval, run_fit
 from faq.kb import KnowledgeBaseError
 from faq.library import FaqLibrary
 
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate = commands.add_parser("eval", help="measure decisions on a labelled TSV")
     evaluate.add_argument("kb", type=Path)
     evaluate.add_argument("questions", type=Path)
+    fit = commands.add_parser("fit", help="fit the decision model on a labelled TSV")
+    fit.add_argument("kb", type=Path)
+    fit.add_argument("questions", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
 
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(list(args.paths), thresholds)
         if args.command == "ask":
             return _ask([args.path], args.text, thresholds)
+        if args.command == "fit":
+            return run_fit(FaqLibrary([args.kb], thresholds), args.questions)
         return run_eval(FaqLibrary([args.kb], thresholds), args.questions)
     except KnowledgeBaseError as error:
         for line in error.errors:

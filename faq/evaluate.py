@@ -1,4 +1,4 @@
-"""`python -m faq eval`: how the FAQ decides a labelled set of questions."""
+"""`python -m faq eval` and `fit`: how the FAQ decides a labelled set, and its calibration."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import csv
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faq.decision import Decision
+import numpy as np
+import numpy.typing as npt
+
+from faq.decision import Decision, Thresholds
 from faq.library import FaqLibrary
+from faq.matcher import FEATURES, Analysis, Matcher, Model
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +56,18 @@ def _percentile(values: list[float], share: float) -> float:
 
 def evaluate(library: FaqLibrary, rows: list[Row]) -> tuple[dict[str, Any], list[str]]:
     """Metrics as documented for the eval command, and readable lines for the misses."""
+    return evaluate_with(library.decide, rows)
+
+
+def evaluate_with(
+    decide: Callable[[str], Decision], rows: list[Row]
+) -> tuple[dict[str, Any], list[str]]:
     correct = match_rows = match_right = one_tap = escalate_rows = escalate_ok = wrong = 0
     timings: list[float] = []
     misses: list[str] = []
     for row in rows:
         started = time.perf_counter()
-        decision: Decision = library.decide(row.question)
+        decision = decide(row.question)
         timings.append((time.perf_counter() - started) * 1000)
         answered = decision.entry_id
         suggested = decision.suggestions
@@ -104,4 +115,91 @@ def run_eval(library: FaqLibrary, questions: Path) -> int:
             print(line)
     print(f"{len(misses)} of {len(rows)} rows decided wrongly")
     print(json.dumps(metrics, ensure_ascii=False))
+    return 0
+
+
+# L2 penalty of the logistic fit: the dev set is small, so weights are kept modest.
+RIDGE = 0.3
+
+
+def _logistic_fit(features: npt.NDArray[np.float64], labels: npt.NDArray[np.float64]) -> Any:
+    """Newton's method for L2-regularised logistic regression; the intercept is not penalised."""
+    design = np.hstack([np.ones((len(features), 1)), features])
+    weights = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], RIDGE)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ weights))
+        gradient = design.T @ (p - labels) + penalty * weights
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return weights
+
+
+def _model_from(
+    analyses: list[tuple[Analysis, Row]],
+) -> Model:
+    # Only messages the model decides on: small talk and staff signals are settled before.
+    usable = [
+        (a.evidence, row, a)
+        for a, row in analyses
+        if a.evidence is not None
+        and a.small_talk is None
+        and not a.signal.escalate
+        and not a.signal.doubt
+    ]
+    features = np.array([e.vector() for e, _, _ in usable])
+    right = np.array(
+        [row.kind == "match" and a.ranked[0].entry_id == row.expected_id for _, row, a in usable],
+        dtype=np.float64,
+    )
+    listed = np.array(
+        [
+            row.kind == "match" and row.expected_id in {c.entry_id for c in a.ranked}
+            for _, row, a in usable
+        ],
+        dtype=np.float64,
+    )
+    return Model(
+        tuple(round(float(w), 3) for w in _logistic_fit(features, right)),
+        tuple(round(float(w), 3) for w in _logistic_fit(features, listed)),
+    )
+
+
+def run_fit(library: FaqLibrary, questions: Path) -> int:
+    """Fit the decision model on even rows and test on odd rows, and vice versa; then fit
+    on all rows and print the weights to paste into `faq.matcher.MODEL`.
+
+    The held-out figures are printed for a range of answer thresholds so that the default
+    can be chosen on data the weights never saw."""
+    rows = read_rows(questions)
+    limits = library.thresholds
+    matcher = Matcher(library.entries, limits)
+    analyses = [(matcher.analyse(row.question), row) for row in rows]
+    folds = [
+        (name, _model_from(analyses[fit_part::2]), rows[test_part::2])
+        for name, fit_part, test_part in (("even→odd", 0, 1), ("odd→even", 1, 0))
+    ]
+    for answer in range(30, 95, 5):
+        trial = Thresholds(max(answer, limits.suggest), limits.suggest, limits.margin)
+        found = []
+        for name, model, part in folds:
+            metrics, _ = evaluate_with(Matcher(library.entries, trial, model).decide, part)
+            found.append(
+                f"{name} overall {metrics['overall']:.3f} one_tap {metrics['one_tap']:.3f} "
+                f"wrong {metrics['wrong_answers']}"
+            )
+        print(f"answer ≥ {answer}: " + " | ".join(found))
+    for name, model, part in folds:
+        metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, part)
+        print(f"{name} at {limits}: {json.dumps(metrics, ensure_ascii=False)}")
+    model = _model_from(analyses)
+    metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, rows)
+    print(f"all rows (in-sample): {json.dumps(metrics, ensure_ascii=False)}")
+    print(f"features: {', '.join(('intercept', *FEATURES))}")
+    print(f"right_weights={model.right_weights},")
+    print(f"listed_weights={model.listed_weights},")
     return 0

@@ -259,7 +259,9 @@ STOP_LEMMAS = frozenset(
         "ещe",
     ]
 )
-# Municipal slang and abbreviations → the words a knowledge base would use.
+# Municipal slang, abbreviations and clipped words → the words a knowledge base would use.
+# Expansions are written as ordinary words and lemmatised like the text (so «управляющая»
+# matches whatever lemma the analyser gives the knowledge base's own «управляющую»).
 SLANG: Mapping[str, tuple[str, ...]] = {
     "батарея": ("отопление",),
     "радиатор": ("отопление", "батарея"),
@@ -268,15 +270,27 @@ SLANG: Mapping[str, tuple[str, ...]] = {
     "электричество": ("электроэнергия",),
     "садик": ("детский", "сад"),
     "детсад": ("детский", "сад"),
+    "дс": ("детский", "сад"),
     "мусорка": ("контейнер", "мусор"),
+    "мусоровоз": ("вывоз", "мусор"),
     "тко": ("мусор", "отход"),
     "коммуналка": ("коммунальный", "услуга", "жкх"),
-    "ук": ("управляющий", "компания"),
-    "тсж": ("управляющий", "компания"),
+    "квартплата": ("плата", "коммунальный", "услуга"),
+    "жку": ("жилищный", "коммунальный", "услуга"),
+    "ук": ("управляющая", "компания"),
+    "тсж": ("управляющая", "компания"),
     "жкх": ("коммунальный",),
+    "мфц": ("многофункциональный", "центр"),
+    "адм": ("администрация",),
+    "админка": ("администрация",),
     "црб": ("больница", "поликлиника"),
+    "фап": ("фельдшерский", "пункт"),
+    "омс": ("медицинский", "полис"),
     "дк": ("дом", "культура"),
     "соцзащита": ("социальный", "защита"),
+    "собес": ("социальный", "защита"),
+    "пфр": ("пенсионный", "фонд", "социальный"),
+    "сфр": ("социальный", "фонд"),
     "прописка": ("регистрация",),
     "прописать": ("регистрация",),
     "прописаться": ("регистрация",),
@@ -285,15 +299,32 @@ SLANG: Mapping[str, tuple[str, ...]] = {
     "крупногабарит": ("крупногабаритный",),
     "скорая": ("скорый", "помощь"),
     "инет": ("интернет",),
+    "инфа": ("информация",),
+    "тел": ("телефон",),
+    "док": ("документ",),
+    "доки": ("документ",),
+    "ип": ("предприниматель",),
+    "ижс": ("индивидуальный", "жилищный", "строительство"),
+    "лпх": ("личный", "подсобный", "хозяйство"),
+    "многодетка": ("многодетный",),
+    "госуслуга": ("госуслуги",),
     "соц": ("социальный",),
-    "понедельник": ("режим", "работа"),
-    "вторник": ("режим", "работа"),
-    "среда": ("режим", "работа"),
-    "четверг": ("режим", "работа"),
-    "пятница": ("режим", "работа"),
-    "суббота": ("режим", "работа", "выходной"),
-    "воскресенье": ("режим", "работа", "выходной"),
-    "открытый": ("режим", "работа"),
+    "мед": ("медицинский",),
+    "гос": ("государственный",),
+    "зем": ("земельный",),
+}
+# Clipped first parts of compounds («соцконтракт», «медсправка», «земучасток»): an unknown
+# word that starts with one and ends with a known word is read as the two words.
+CLIPPED = {
+    "соц": "социальный",
+    "мед": "медицинский",
+    "гос": "государственный",
+    "зем": "земельный",
+    "мун": "муниципальный",
+    "спец": "специальный",
+    "тех": "технический",
+    "гор": "городской",
+    "нац": "национальный",
 }
 # Question words tell little about the topic; they get a small fixed weight.
 INTERROGATIVES = frozenset(
@@ -397,7 +428,7 @@ class Normalizer:
                 and word not in self._known_vocabulary
                 and word not in SLANG
             ):
-                candidates = self._correct(word)
+                candidates = _unclip(word) or self._correct(word)
             for candidate in candidates:
                 if candidate != word:
                     lemma, tag, known = _analyse(candidate)
@@ -407,6 +438,19 @@ class Normalizer:
 
     def lemmas(self, text: str) -> list[str]:
         return content_lemmas(self.tokens(text))
+
+
+def _unclip(word: str) -> tuple[str, ...] | None:
+    for prefix, full in CLIPPED.items():
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 4 and _analyse(rest)[2]:
+            return (full, rest)
+    return None
+
+
+@lru_cache(maxsize=1000)
+def _expansions(key: str) -> tuple[str, ...]:
+    return tuple(_analyse(word)[0] for word in SLANG.get(key, ()))
 
 
 def content_lemmas(tokens: Iterable[Token]) -> list[str]:
@@ -424,7 +468,7 @@ def content_lemmas(tokens: Iterable[Token]) -> list[str]:
         ):
             continue
         seen.setdefault(lemma, None)
-        for extra in SLANG.get(lemma) or SLANG.get(token.surface, ()):
+        for extra in _expansions(lemma) or _expansions(token.surface):
             seen.setdefault(extra, None)
     return list(seen)
 

@@ -84,6 +84,8 @@ class StaffSignal:
     escalate: bool = False
     doubt: bool = False
     reason: str = ""
+    strength: int = 0
+    asks: bool = False
 
 
 def _is_demand(token: Token) -> bool:
@@ -141,7 +143,7 @@ def staff_signal(tokens: list[Token], text: str) -> StaffSignal:
     if asks:
         strength -= 2
     if strength >= 2:
-        return StaffSignal(escalate=True, reason="staff: " + ", ".join(found))
+        return StaffSignal(True, False, "staff: " + ", ".join(found), strength, asks)
     if strength >= 1 or (found and not asks):
-        return StaffSignal(doubt=True, reason="doubt: " + ", ".join(found))
-    return StaffSignal()
+        return StaffSignal(False, True, "doubt: " + ", ".join(found), strength, asks)
+    return StaffSignal(strength=strength, asks=asks)
