@@ -208,6 +208,9 @@ class MessageLinkRow(Base):
 
 
 class PollRow(Base):
+    """A poll goes draft → scheduled (publishing requested; the bot sends it once it opens) →
+    published → closed; the status column is what keeps the scheduler from acting twice."""
+
     __tablename__ = "polls"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -221,6 +224,8 @@ class PollRow(Base):
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     created_at: Mapped[datetime]
+    publish_requested_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
 

@@ -21,6 +21,8 @@ class Resident:
     last_seen: datetime
     banned: bool
     reachable: bool
+    consent_version: str | None = None
+    consent_declined: bool = False
 
     @property
     def platform(self) -> Platform:
@@ -147,3 +149,88 @@ def attachment_from_json(data: dict[str, Any]) -> Attachment:
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
     )
+
+
+class PollStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+# Residents may vote in these once the poll's opening time has come: a scheduled poll is
+# live even before the broadcaster has reached everybody.
+LIVE_POLL_STATUSES = (PollStatus.SCHEDULED, PollStatus.PUBLISHED)
+
+
+class Audience(StrEnum):
+    ALL = "all"
+    TELEGRAM = "telegram"
+    VK = "vk"
+
+
+@dataclass(frozen=True)
+class PollOption:
+    id: int
+    position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    question: str
+    options: tuple[PollOption, ...]
+    multiple: bool
+    other: bool
+    anonymous: bool
+    revote: bool
+    audience: Audience
+    status: PollStatus
+    opens_at: datetime
+    closes_at: datetime
+    created_at: datetime
+    publish_requested_at: datetime | None
+    published_at: datetime | None
+    closed_at: datetime | None
+
+    def option(self, position: int) -> PollOption | None:
+        return next((option for option in self.options if option.position == position), None)
+
+    def reaches(self, platform: Platform) -> bool:
+        return self.audience == Audience.ALL or self.audience.value == platform.value
+
+    def accepts_votes(self, now: datetime) -> bool:
+        return self.status in LIVE_POLL_STATUSES and self.opens_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A resident's current answer; `positions` are the chosen options, in poll order."""
+
+    id: int
+    poll_id: int
+    resident_id: int
+    positions: tuple[int, ...]
+    other_text: str | None
+    cast_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PollTally:
+    """Counts only: who voted is not part of it."""
+
+    voters: int
+    votes: dict[int, int]
+    other_answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublicVote:
+    """One voter's answer, for polls announced as public only."""
+
+    display_name: str | None
+    key: ResidentKey
+    positions: tuple[int, ...]
+    other_text: str | None

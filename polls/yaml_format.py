@@ -1,0 +1,118 @@
+"""Prepared polls in YAML files (the format is documented in polls/examples/)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.storage.records import Audience
+from polls.model import PollSpec, PollSpecError
+
+REQUIRED = ("question", "options", "closes_at")
+FLAGS = {"multiple": False, "other": False, "anonymous": True, "revote": True}
+KNOWN = {*REQUIRED, *FLAGS, "opens_at", "audience"}
+
+
+class PollFileError(ValueError):
+    """A poll file cannot be used; the message is one line: the file and every reason."""
+
+
+def load_poll_file(path: Path, *, tz: tzinfo, now: datetime) -> PollSpec:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PollFileError(f"{path}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise PollFileError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(error, "problem", None) or "malformed"
+        raise PollFileError(f"{path}: invalid YAML{line}: {problem}") from None
+    return parse_poll(data, source=str(path), tz=tz, now=now)
+
+
+def parse_poll(data: Any, *, source: str, tz: tzinfo, now: datetime) -> PollSpec:
+    """A validated spec from loaded YAML; naive times are in `tz`, `opens_at` defaults to
+    `now`."""
+    if not isinstance(data, dict):
+        raise PollFileError(f"{source}: expected a mapping of poll settings")
+    reasons: list[str] = []
+    unknown = sorted(str(key) for key in data if key not in KNOWN)
+    if unknown:
+        reasons.append(f"unknown key(s) {', '.join(repr(key) for key in unknown)}")
+    reasons += [f"missing '{key}'" for key in REQUIRED if key not in data]
+
+    question = data.get("question", "")
+    if not isinstance(question, str):
+        reasons.append("'question' must be text")
+        question = ""
+    options = _options(data.get("options", []), reasons)
+    flags = {}
+    for key, default in FLAGS.items():
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            reasons.append(f"'{key}' must be true or false")
+            value = default
+        flags[key] = value
+    audience = data.get("audience", Audience.ALL.value)
+    if audience not in {member.value for member in Audience}:
+        reasons.append(f"'audience' must be one of {', '.join(member for member in Audience)}")
+        audience = Audience.ALL.value
+    opens_at = _time(data, "opens_at", tz, reasons) or now
+    closes_at = _time(data, "closes_at", tz, reasons)
+    if closes_at is not None and closes_at <= now:
+        reasons.append("closes_at is in the past")
+    try:
+        spec = PollSpec(
+            question=question.strip(),
+            options=options,
+            closes_at=closes_at or opens_at,
+            opens_at=opens_at,
+            audience=Audience(audience),
+            **flags,
+        )
+    except PollSpecError as error:
+        reasons += [
+            reason for reason in error.reasons if closes_at is not None or "closes_at" not in reason
+        ]
+    if reasons:
+        raise PollFileError(f"{source}: {'; '.join(reasons)}")
+    return spec
+
+
+def _options(value: Any, reasons: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        reasons.append("'options' must be a list")
+        return ()
+    options = []
+    for position, option in enumerate(value, start=1):
+        if isinstance(option, str):
+            options.append(" ".join(option.split()))
+        else:
+            # YAML reads bare yes/no/on/off as booleans and digits as numbers.
+            reasons.append(f"option {position} must be text; put it in quotes")
+    return tuple(options)
+
+
+def _time(data: dict[Any, Any], key: str, tz: tzinfo, reasons: list[str]) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and ("T" in value or " " in value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if moment is None:
+        example = "2026-12-10T18:00"
+        kind = "a date without a time" if isinstance(value, date) else repr(value)
+        reasons.append(f"'{key}' must be a date and time like {example}, got {kind}")
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
