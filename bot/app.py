@@ -19,6 +19,7 @@ from bot.core.dialog import DialogService
 from bot.core.intake import Intake
 from bot.core.messages import Platform
 from bot.core.ports import Clock, Messengers, utc_now
+from bot.core.privacy import PrivacyPolicy, PrivacyService
 from bot.core.staff import StaffDirectory, StaffPolicy, StaffService
 from bot.core.staffdesk import StaffChat, StaffDesk
 from bot.core.workcalendar import WorkCalendar
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 30.0
 PRUNE_INTERVAL_SECONDS = 3600.0
 APPEAL_TICK_SECONDS = 60.0
+RETENTION_TICK_SECONDS = 3600.0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Core:
     messengers: Messengers
     dialog: DialogService
     appeals: AppealService
+    privacy: PrivacyService
     staff_chat: StaffChat | None
     clock: Clock
 
@@ -92,8 +95,18 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         clock,
     )
     notice = texts.formal_notice(settings.formal_appeal_url, settings.reception_url)
-    dialog = DialogService(database, faq, messengers, appeals, notice, clock)
-    return Core(settings, database, faq, messengers, dialog, appeals, chat, clock)
+    privacy = PrivacyService(
+        database,
+        appeals.desk,
+        PrivacyPolicy(
+            settings.privacy_policy_url,
+            settings.privacy_policy_version,
+            settings.retention_days,
+        ),
+        clock,
+    )
+    dialog = DialogService(database, faq, messengers, appeals, privacy, notice, clock)
+    return Core(settings, database, faq, messengers, dialog, appeals, privacy, chat, clock)
 
 
 async def run_console_channel(settings: Settings, source: TextIO, output: TextIO) -> None:
@@ -126,6 +139,9 @@ async def run_messengers(settings: Settings) -> None:
     background = [
         asyncio.create_task(_every(settings.faq_reload_seconds, _reload_faq(core.faq)), name="faq"),
         asyncio.create_task(_every(APPEAL_TICK_SECONDS, core.appeals.tick), name="appeals"),
+        asyncio.create_task(
+            _every(RETENTION_TICK_SECONDS, core.privacy.retention_tick), name="retention"
+        ),
     ]
     runs = [asyncio.create_task(channel.run(), name=channel.name) for channel in channels]
     background.append(

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./vmeste.db"
     faq_path: Path = DEFAULT_FAQ_PATH
-    faq_answer_threshold: float = Field(default=22.0, ge=0, le=100)
+    faq_answer_threshold: float = Field(default=50.0, ge=0, le=100)
     faq_suggest_threshold: float = Field(default=10.0, ge=0, le=100)
     faq_margin: float = Field(default=15.0, ge=0, le=100)
     faq_reload_seconds: float = Field(default=5.0, gt=0)
@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     appeal_autoclose_days: float = Field(default=3.0, gt=0)
     formal_appeal_url: str = "https://www.gosuslugi.ru/"
     reception_url: str = ""
+
+    privacy_policy_url: str = ""
+    privacy_policy_version: str = "1"
+    retention_days: int = Field(default=365, ge=1)
+    edds_phone: str = ""
+    on_duty_staff: str = ""
+    flood_messages_per_minute: int = Field(default=10, ge=1)
+    flood_callbacks_per_minute: int = Field(default=30, ge=1)
 
     @field_validator("staff_ids", "admin_ids", mode="before")
     @classmethod

@@ -70,7 +70,58 @@ class StaffAction:
         return f"sa:{self.verb}:{self.appeal_id}"
 
 
-Action = FeedbackAction | PickAction | AskStaffAction | RateAction | StaffAction
+@dataclass(frozen=True)
+class VoteAction:
+    """A poll option button; positions start at 1, as residents see them numbered."""
+
+    poll_id: int
+    option_position: int
+
+    def encode(self) -> str:
+        return f"pv:{self.poll_id}:{self.option_position}"
+
+
+@dataclass(frozen=True)
+class PollOtherAction:
+    """«Свой вариант» under a poll: the resident's next message is their own answer."""
+
+    poll_id: int
+
+    def encode(self) -> str:
+        return f"po:{self.poll_id}"
+
+
+@dataclass(frozen=True)
+class ConsentAction:
+    """Accepting or declining the personal-data notice (152-ФЗ)."""
+
+    accept: bool
+
+    def encode(self) -> str:
+        return f"cs:{int(self.accept)}"
+
+
+@dataclass(frozen=True)
+class ForgetAction:
+    """Confirming or cancelling /forget_me."""
+
+    confirm: bool
+
+    def encode(self) -> str:
+        return f"fg:{int(self.confirm)}"
+
+
+Action = (
+    ConsentAction
+    | ForgetAction
+    | FeedbackAction
+    | PickAction
+    | AskStaffAction
+    | RateAction
+    | StaffAction
+    | VoteAction
+    | PollOtherAction
+)
 
 
 def parse_action(payload: str) -> Action | None:
@@ -91,8 +142,16 @@ def parse_action(payload: str) -> Action | None:
             return PickAction(exchange_id, rank)
         case "ask", [exchange_id]:
             return AskStaffAction(exchange_id)
+        case "cs", [accept] if accept in (0, 1):
+            return ConsentAction(bool(accept))
+        case "fg", [confirm] if confirm in (0, 1):
+            return ForgetAction(bool(confirm))
         case "rt", [appeal_id, stars] if 1 <= stars <= 5:
             return RateAction(appeal_id, stars)
+        case "pv", [poll_id, position] if position >= 1:
+            return VoteAction(poll_id, position)
+        case "po", [poll_id]:
+            return PollOtherAction(poll_id)
     return None
 
 

@@ -9,7 +9,9 @@ from bot.core import texts
 from bot.core.actions import (
     Action,
     AskStaffAction,
+    ConsentAction,
     FeedbackAction,
+    ForgetAction,
     PickAction,
     RateAction,
     parse_action,
@@ -17,6 +19,7 @@ from bot.core.actions import (
 from bot.core.appeals import AppealService
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
+from bot.core.privacy import PrivacyService
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import Exchange, Resident
 from faq import Candidate, Decision, FaqLibrary, Outcome, SmallTalk
@@ -46,6 +49,7 @@ class DialogService:
         faq: FaqLibrary,
         messengers: Messengers,
         appeals: AppealService,
+        privacy: PrivacyService,
         notice: str,
         clock: Clock = utc_now,
     ) -> None:
@@ -53,6 +57,7 @@ class DialogService:
         self._faq = faq
         self._messengers = messengers
         self._appeals = appeals
+        self._privacy = privacy
         self._greeting = f"{texts.GREETING}\n\n{notice}"
         self._help = f"{texts.HELP}\n\n{notice}"
         self._clock = clock
@@ -72,6 +77,7 @@ class DialogService:
                 kind=_kind(incoming),
                 text=incoming.callback_data or incoming.text or None,
                 attachments=incoming.attachments,
+                keep_text=not self._privacy.declined(resident),
                 chat_id=incoming.chat_id,
                 platform_message_id=incoming.message_id,
                 inbox_id=incoming.inbox_id,
@@ -109,6 +115,8 @@ class DialogService:
             return Turn((await self._appeals.status(uow, resident),), outcome="command")
         if command == "cancel":
             return Turn((await self._appeals.cancel(uow, resident),), outcome="command")
+        if command == "forget_me":
+            return Turn((self._privacy.forget_prompt(),), outcome="command")
         if resident.banned:
             return Turn((Reply(texts.BANNED_REPLY),), outcome="banned")
         active = await uow.appeals.active_for_resident(resident.id)
@@ -136,6 +144,13 @@ class DialogService:
         exchange_ids: list[int],
         candidates: tuple[Candidate, ...] = (),
     ) -> Turn:
+        if not self._privacy.consented(resident):
+            pending = {
+                "exchange_ids": exchange_ids,
+                "candidates": [[c.entry_id, c.score] for c in candidates],
+            }
+            reply = await self._privacy.ask(uow, resident, pending)
+            return Turn((reply,), outcome="consent_asked", candidates=candidates)
         category = self._category(candidates)
         _, reply = await self._appeals.open(
             uow,
@@ -184,6 +199,13 @@ class DialogService:
     async def _on_action(
         self, uow: UnitOfWork, resident: Resident, action: Action, inbound_id: int
     ) -> Turn:
+        if isinstance(action, ConsentAction):
+            return await self._on_consent(uow, resident, action)
+        if isinstance(action, ForgetAction):
+            if not action.confirm:
+                return Turn((Reply(texts.FORGET_CANCELLED),), outcome="forget_cancelled")
+            await self._privacy.forget(uow, resident, actor=str(resident.key))
+            return Turn((Reply(texts.FORGOTTEN),), outcome="forgotten")
         if isinstance(action, RateAction):
             reply = await self._appeals.rate(uow, resident, action)
             if reply is None:
@@ -207,6 +229,32 @@ class DialogService:
             case AskStaffAction():
                 return await self._ask_staff(uow, resident, exchange, inbound_id)
         raise AssertionError(f"unhandled action {action!r}")
+
+    async def _on_consent(self, uow: UnitOfWork, resident: Resident, action: ConsentAction) -> Turn:
+        pending = await self._privacy.answer(uow, resident, action)
+        if pending is None:
+            return Turn((Reply(texts.CONSENT_DECLINED),), outcome="consent_declined")
+        resident = await uow.residents.get(resident.id) or resident
+        exchanges = [
+            exchange
+            for exchange_id in pending.get("exchange_ids", [])
+            if (exchange := await uow.exchanges.get(int(exchange_id))) is not None
+            and exchange.resident_id == resident.id
+        ]
+        if not exchanges:
+            return Turn((Reply(texts.THANKS_FOR_CONSENT),), outcome="consent_given")
+        question = Incoming(
+            resident=resident.key,
+            chat_id=exchanges[0].chat_id,
+            received_at=exchanges[0].created_at,
+            text="\n".join(e.text for e in exchanges if e.text and e.kind != "callback"),
+            attachments=tuple(a for e in exchanges for a in e.attachments),
+        )
+        candidates = tuple(Candidate(str(c[0]), float(c[1])) for c in pending["candidates"])
+        turn = await self._open_appeal(
+            uow, resident, question, [e.id for e in exchanges], candidates
+        )
+        return Turn(turn.replies, outcome="consent_given")
 
     async def _ask_staff(
         self, uow: UnitOfWork, resident: Resident, question: Exchange, inbound_id: int

@@ -43,3 +43,9 @@ STATUS_NAMES = {
     "closed": "закрыто",
     "cancelled": "отозвано",
 }
+FORGOTTEN_BY_RESIDENT = "Житель удалил свои данные; обращение № {number} закрыто."
+FORGOTTEN_BY_STAFF = "Данные жителя удалены ({staff}); обращений затронуто: {count}."
+FORGET_TARGET = (
+    "Укажите номер обращения жителя (/forget 2026-0042) или его id (/forget telegram:123)."
+)
+URGENT = "🚨 СРОЧНО"

@@ -126,6 +126,22 @@ class AppealRepository:
         )
         return [_appeal(row) for row in rows]
 
+    async def for_resident(self, resident_id: int) -> list[Appeal]:
+        rows = await self._session.scalars(
+            select(AppealRow).where(AppealRow.resident_id == resident_id).order_by(AppealRow.id)
+        )
+        return [_appeal(row) for row in rows]
+
+    async def closed_before(self, before: datetime) -> list[int]:
+        """Ids of closed or cancelled appeals that ended before `before`."""
+        rows = await self._session.scalars(
+            select(AppealRow.id).where(
+                AppealRow.status.in_([AppealStatus.CLOSED.value, AppealStatus.CANCELLED.value]),
+                AppealRow.closed_at < before,
+            )
+        )
+        return list(rows)
+
     async def with_status(
         self, statuses: Sequence[AppealStatus], staff_chat_id: str | None = None
     ) -> list[Appeal]:

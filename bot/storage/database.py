@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.appeals import AppealRepository
+from bot.storage.polls import PollRepository
+from bot.storage.privacy import PrivacyRepository
 from bot.storage.repositories import (
     ConversationStateRepository,
     ExchangeRepository,
@@ -73,6 +75,8 @@ class UnitOfWork:
     transport_state: TransportStateRepository
     states: ConversationStateRepository
     appeals: AppealRepository
+    privacy: PrivacyRepository
+    polls: PollRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -86,6 +90,8 @@ class UnitOfWork:
         self.transport_state = TransportStateRepository(self.session)
         self.states = ConversationStateRepository(self.session)
         self.appeals = AppealRepository(self.session)
+        self.privacy = PrivacyRepository(self.session)
+        self.polls = PollRepository(self.session)
         return self
 
     async def __aexit__(

@@ -44,6 +44,8 @@ def _resident(row: ResidentRow) -> Resident:
         last_seen=row.last_seen,
         banned=row.banned,
         reachable=row.reachable,
+        consent_version=row.consent_version,
+        consent_declined=row.consent_declined,
     )
 
 
@@ -99,7 +101,7 @@ class ResidentRepository:
             self._session.add(row)
         else:
             row.last_seen = now
-            if row.anonymised_at is None:
+            if not row.consent_declined:
                 row.display_name = display_name or row.display_name
                 row.username = username or row.username
         await self._session.flush()
@@ -108,6 +110,52 @@ class ResidentRepository:
     async def get(self, resident_id: int) -> Resident | None:
         row = await self._session.get(ResidentRow, resident_id)
         return _resident(row) if row else None
+
+    async def set_consent(
+        self, resident_id: int, version: str, *, accepted: bool, at: datetime
+    ) -> None:
+        await self._session.execute(
+            update(ResidentRow)
+            .where(ResidentRow.id == resident_id)
+            .values(
+                consent_version=version,
+                consent_declined=not accepted,
+                consent_at=at,
+                **({} if accepted else {"display_name": None, "username": None}),
+            )
+        )
+
+    async def anonymise(self, resident_id: int, at: datetime) -> None:
+        """Forget who the resident is; the row (and so every count) stays. A new identity
+        token means the person starts afresh if they write again."""
+        await self._session.execute(
+            update(ResidentRow)
+            .where(ResidentRow.id == resident_id)
+            .values(
+                external_id=f"forgotten-{resident_id}",
+                display_name=None,
+                username=None,
+                anonymised_at=at,
+            )
+        )
+
+    async def idle_since(self, before: datetime) -> list[int]:
+        """Residents not seen since `before` whose names are still kept."""
+        rows = await self._session.scalars(
+            select(ResidentRow.id).where(
+                ResidentRow.last_seen < before,
+                ResidentRow.anonymised_at.is_(None),
+                ResidentRow.display_name.is_not(None) | ResidentRow.username.is_not(None),
+            )
+        )
+        return list(rows)
+
+    async def clear_names(self, resident_ids: Sequence[int]) -> None:
+        await self._session.execute(
+            update(ResidentRow)
+            .where(ResidentRow.id.in_(resident_ids))
+            .values(display_name=None, username=None)
+        )
 
     async def find(self, key: ResidentKey) -> Resident | None:
         row = await self._session.scalar(
@@ -138,20 +186,23 @@ class ExchangeRepository:
         inbox_id: int | None = None,
         appeal_id: int | None = None,
         attachments: Sequence[Attachment] = (),
+        keep_text: bool = True,
     ) -> int:
+        """Record a message; without `keep_text` only its length is kept (no consent)."""
         row = ExchangeRow(
             resident_id=resident_id,
             platform=platform.value,
             direction=direction,
             kind=kind,
-            text=text,
+            text=text if keep_text else None,
             text_length=len(text or ""),
             chat_id=chat_id,
             platform_message_id=platform_message_id,
             in_reply_to_id=in_reply_to_id,
             inbox_id=inbox_id,
             appeal_id=appeal_id,
-            attachments=[attachment_to_json(item) for item in attachments] or None,
+            attachments=([attachment_to_json(item) for item in attachments] if keep_text else [])
+            or None,
             created_at=created_at,
         )
         self._session.add(row)
@@ -177,6 +228,27 @@ class ExchangeRepository:
                 candidates=[{"entry_id": c.entry_id, "score": c.score} for c in candidates],
             )
         )
+
+    async def erase_texts(
+        self,
+        *,
+        resident_id: int | None = None,
+        appeal_ids: Sequence[int] = (),
+        exchange_ids: Sequence[int] = (),
+    ) -> int:
+        """Drop texts and media handles of a resident's exchanges, or of those of some appeals
+        or ids; the rows, their lengths and decisions stay, so counts do not change."""
+        query = update(ExchangeRow).where(
+            ExchangeRow.text.is_not(None) | ExchangeRow.attachments.is_not(None)
+        )
+        if resident_id is not None:
+            query = query.where(ExchangeRow.resident_id == resident_id)
+        else:
+            query = query.where(
+                ExchangeRow.appeal_id.in_(appeal_ids) | ExchangeRow.id.in_(exchange_ids)
+            )
+        result = await self._session.execute(query.values(text=None, attachments=None))
+        return int(getattr(result, "rowcount", 0))
 
     async def record_feedback(self, exchange_id: int, feedback: str, at: datetime) -> None:
         await self._session.execute(

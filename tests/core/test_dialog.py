@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.core import texts
-from bot.core.actions import AskStaffAction, FeedbackAction, PickAction
+from bot.core.actions import AskStaffAction, ConsentAction, FeedbackAction, PickAction
 from bot.core.dialog import DialogService
 from bot.core.messages import Incoming, Platform, Reply, ResidentKey
 from bot.core.ports import DeliveryError
@@ -147,9 +147,11 @@ async def test_unknown_topic_escalates(
     dialog: DialogService, messenger: RecordingMessenger, database: Database
 ) -> None:
     await dialog.handle(incoming("на улице Ленина 5 третий день нет воды, примите меры!"))
+    question = (await exchanges(database))[0]
+    assert question.outcome == "consent_asked"
+    await dialog.handle(incoming(callback=ConsentAction(accept=True).encode()))
     assert "№ " in messenger.sent[-1][1].text
     question = (await exchanges(database))[0]
-    assert question.outcome == "escalate"
     assert question.appeal_id is not None
 
 

@@ -822,12 +822,17 @@ class FakeTelegram:
         message_id: int,
         chat_id: int | None = None,
         *,
-        first_name: str = "Test",
+        first_name: str | None = None,
         username: str | None = None,
     ) -> dict[str, Any]:
-        """Build a callback_query for a button under the given (usually bot-sent) message."""
+        """Build a callback_query for a button under the given (usually bot-sent) message.
+        The presser is the user as last seen, as on Telegram, unless a name is given."""
         chat_id = user_id if chat_id is None else chat_id
-        user = self._remember_user(user_id, first_name, None, username)
+        known = self._users.get(user_id)
+        if known is not None and first_name is None and username is None:
+            user = known
+        else:
+            user = self._remember_user(user_id, first_name or "Test", None, username)
         message = self.get_message(chat_id, message_id)
         if message is None:
             # Unknown target: synthesize a bot message and store it so later edits succeed.
