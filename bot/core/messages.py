@@ -89,10 +89,12 @@ class Button:
 @dataclass(frozen=True)
 class Reply:
     """Something to send: text with optional inline buttons (rows) and a persistent menu.
-    With `html`, the text is Telegram-style HTML whose resident-supplied parts were escaped."""
+    With `html`, the text is Telegram-style HTML whose resident-supplied parts were escaped;
+    `reply_to` is a message id in the same chat the first message answers."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     menu: tuple[tuple[str, ...], ...] | None = None
     attachments: tuple[Attachment, ...] = field(default=())
     html: bool = False
+    reply_to: str | None = None

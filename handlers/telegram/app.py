@@ -18,10 +18,10 @@ from handlers.telegram.staff import TelegramStaffDirectory
 from handlers.telegram.transport import TelegramTransport
 
 
-def build_dispatcher(core: Core, bot: Bot) -> Dispatcher:
+def build_dispatcher(core: Core, bot: Bot, messenger: TelegramMessenger) -> Dispatcher:
     """Routers in order; the residents' catch-all comes last."""
     staff = core.staff_service(TelegramStaffDirectory(bot))
-    dispatcher = Dispatcher(dialog=core.dialog, staff=staff)
+    dispatcher = Dispatcher(dialog=core.dialog, staff=staff, telegram=messenger)
     chat = core.staff_chat
     if chat is not None and chat.platform is Platform.TELEGRAM:
         dispatcher.include_router(staff_handlers.build_router(int(chat.chat_id)))
@@ -41,8 +41,9 @@ class TelegramChannel:
         token = core.settings.telegram_bot_token
         assert token is not None
         self.bot = create_bot(core.settings.telegram_api_url, token.get_secret_value())
-        core.messengers.register(TelegramMessenger(self.bot))
-        self.dispatcher = build_dispatcher(core, self.bot)
+        messenger = TelegramMessenger(self.bot)
+        core.messengers.register(messenger)
+        self.dispatcher = build_dispatcher(core, self.bot, messenger)
         self.intake = Intake(
             core.database, "telegram", concurrency=core.settings.handler_concurrency
         )

@@ -22,6 +22,7 @@ from aiogram.types import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    ReplyParameters,
 )
 
 from bot.core.messages import Attachment, AttachmentKind, Platform, Reply
@@ -66,24 +67,21 @@ class TelegramMessenger:
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Text first (split at 4,096 characters), then media; a lone attachment carries a
-        short text as its caption. Buttons go on the last message."""
-        target = int(chat_id)
-        markup = render_markup(reply)
+        short text as its caption. Buttons go on the last message, `reply_to` on the first."""
         media = list(reply.attachments)
         caption: str | None = None
         texts = split_text(reply.text, MESSAGE_LIMIT) if reply.text else []
         if len(media) == 1 and len(texts) == 1 and len(texts[0]) <= CAPTION_LIMIT:
             caption, texts = texts[0], []
-        ids = []
+        count = len(texts) + len(media)
+        calls: list[Send] = []
         for index, part in enumerate(texts):
-            last = index == len(texts) - 1 and not media
-            call = self._text(target, part, markup if last else None, reply.html)
-            ids.append(await self._deliver(call))
-        for index, attachment in enumerate(media):
-            last = index == len(media) - 1
-            call = self._media(target, attachment, caption, markup if last else None, reply.html)
-            ids.append(await self._deliver(call))
-        return [str(message_id) for message_id in ids]
+            options = self._options(chat_id, reply, first=index == 0, last=index == count - 1)
+            calls.append(self._text(part, options))
+        for index, attachment in enumerate(media, len(texts)):
+            options = self._options(chat_id, reply, first=index == 0, last=index == count - 1)
+            calls.append(self._media(attachment, caption, options))
+        return [str(await self._deliver(call)) for call in calls]
 
     async def download(self, attachment: Attachment) -> bytes:
         buffer = await self._bot.download(attachment.ref)
@@ -91,42 +89,44 @@ class TelegramMessenger:
             raise DeliveryError(f"Telegram file {attachment.ref} could not be downloaded")
         return buffer.read()
 
-    def _text(self, chat_id: int, text: str, markup: Markup | None, html: bool = False) -> Send:
-        mode = ParseMode.HTML if html else None
-        return lambda: self._bot.send_message(
-            chat_id=chat_id, text=text, reply_markup=markup, parse_mode=mode
-        )
+    @staticmethod
+    def _options(chat_id: str, reply: Reply, *, first: bool, last: bool) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "chat_id": int(chat_id),
+            "reply_markup": render_markup(reply) if last else None,
+        }
+        if reply.reply_to is not None and first:
+            options["reply_parameters"] = ReplyParameters(
+                message_id=int(reply.reply_to), allow_sending_without_reply=True
+            )
+        if reply.html:
+            options["parse_mode"] = ParseMode.HTML
+        return options
 
-    def _media(
-        self,
-        chat_id: int,
-        attachment: Attachment,
-        caption: str | None,
-        markup: Markup | None,
-        html: bool,
-    ) -> Send:
+    def _text(self, text: str, options: dict[str, Any]) -> Send:
+        return lambda: self._bot.send_message(text=text, **options)
+
+    def _media(self, attachment: Attachment, caption: str | None, options: dict[str, Any]) -> Send:
         bot = self._bot
         if attachment.kind is AttachmentKind.LOCATION:
             latitude, longitude = attachment.latitude or 0.0, attachment.longitude or 0.0
-            return lambda: bot.send_location(
-                chat_id=chat_id, latitude=latitude, longitude=longitude, reply_markup=markup
-            )
+            located = {k: v for k, v in options.items() if k != "parse_mode"}
+            return lambda: bot.send_location(latitude=latitude, longitude=longitude, **located)
         if attachment.kind is AttachmentKind.CONTACT:
-            return self._text(chat_id, attachment.ref, markup)
+            return self._text(attachment.ref, options)
         file = _input_file(attachment)
-        common: dict[str, Any] = {"chat_id": chat_id, "reply_markup": markup}
         if attachment.kind is AttachmentKind.STICKER:
-            return lambda: bot.send_sticker(sticker=file, **common)
-        common["caption"] = caption
-        common["parse_mode"] = ParseMode.HTML if html else None
+            plain = {k: v for k, v in options.items() if k != "parse_mode"}
+            return lambda: bot.send_sticker(sticker=file, **plain)
+        captioned = {**options, "caption": caption}
         senders = {
-            AttachmentKind.PHOTO: lambda: bot.send_photo(photo=file, **common),
-            AttachmentKind.VOICE: lambda: bot.send_voice(voice=file, **common),
-            AttachmentKind.VIDEO: lambda: bot.send_video(video=file, **common),
-            AttachmentKind.AUDIO: lambda: bot.send_audio(audio=file, **common),
-            AttachmentKind.ANIMATION: lambda: bot.send_animation(animation=file, **common),
+            AttachmentKind.PHOTO: lambda: bot.send_photo(photo=file, **captioned),
+            AttachmentKind.VOICE: lambda: bot.send_voice(voice=file, **captioned),
+            AttachmentKind.VIDEO: lambda: bot.send_video(video=file, **captioned),
+            AttachmentKind.AUDIO: lambda: bot.send_audio(audio=file, **captioned),
+            AttachmentKind.ANIMATION: lambda: bot.send_animation(animation=file, **captioned),
         }
-        return senders.get(attachment.kind, lambda: bot.send_document(document=file, **common))
+        return senders.get(attachment.kind, lambda: bot.send_document(document=file, **captioned))
 
     async def _deliver(self, send: Send) -> int:
         for _ in range(MAX_RETRIES):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatMemberStatus, ParseMode
+from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, ReplyParameters
+from aiogram.types import CallbackQuery, Message
 
 from bot.core.messages import Platform, Reply
+from bot.core.ports import DeliveryError
 from bot.core.staff import Role, StaffMessage, StaffService
+from handlers.telegram.messenger import TelegramMessenger
 from handlers.telegram.residents import attachments_of
 
 logger = logging.getLogger(__name__)
@@ -46,7 +49,10 @@ def build_router(staff_chat_id: int) -> Router:
 
 
 async def on_message(
-    message: Message, bot: Bot, staff: StaffService, inbox_id: int | None = None
+    message: Message,
+    staff: StaffService,
+    telegram: TelegramMessenger,
+    inbox_id: int | None = None,
 ) -> None:
     if message.from_user is None or message.from_user.is_bot:
         return
@@ -65,11 +71,14 @@ async def on_message(
         inbox_id,
     )
     if result.reply is not None:
-        await _answer(bot, message.chat.id, result.reply, message.message_id)
+        await _answer(telegram, message.chat.id, result.reply, message.message_id)
 
 
 async def on_callback(
-    callback: CallbackQuery, bot: Bot, staff: StaffService, inbox_id: int | None = None
+    callback: CallbackQuery,
+    staff: StaffService,
+    telegram: TelegramMessenger,
+    inbox_id: int | None = None,
 ) -> None:
     if callback.message is None:
         await callback.answer()
@@ -86,13 +95,12 @@ async def on_callback(
     )
     await callback.answer(result.notice)
     if result.reply is not None:
-        await _answer(bot, callback.message.chat.id, result.reply, callback.message.message_id)
+        reply_to = callback.message.message_id
+        await _answer(telegram, callback.message.chat.id, result.reply, reply_to)
 
 
-async def _answer(bot: Bot, chat_id: int, reply: Reply, reply_to: int) -> None:
-    await bot.send_message(
-        chat_id=chat_id,
-        text=reply.text,
-        parse_mode=ParseMode.HTML if reply.html else None,
-        reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True),
-    )
+async def _answer(telegram: TelegramMessenger, chat_id: int, reply: Reply, reply_to: int) -> None:
+    try:
+        await telegram.send(str(chat_id), replace(reply, reply_to=str(reply_to)))
+    except DeliveryError as error:
+        logger.warning("Staff chat answer not delivered: %s", error)
