@@ -20,7 +20,7 @@ from bot.core.intake import Intake
 from bot.core.messages import Platform
 from bot.core.ports import Clock, Messengers, utc_now
 from bot.core.privacy import PrivacyPolicy, PrivacyService
-from bot.core.staff import StaffDirectory, StaffPolicy, StaffService
+from bot.core.staff import Role, StaffDirectory, StaffPolicy, StaffService
 from bot.core.staffdesk import StaffChat, StaffDesk
 from bot.core.workcalendar import WorkCalendar
 from bot.settings import Settings
@@ -49,8 +49,14 @@ class Core:
 
     def staff_service(self, directory: StaffDirectory) -> StaffService:
         """The staff side, once the staff chat's platform can say who its members are."""
+        from bot.reports.command import StatsCommand
+
         policy = StaffPolicy(directory, self.settings.staff_ids, self.settings.admin_ids)
-        return StaffService(self.database, self.appeals, policy, self.clock)
+        staff = StaffService(self.database, self.appeals, policy, self.clock)
+        stats = StatsCommand(self.appeals.calendar, self.settings.tz, self.clock)
+        staff.add_command("stats", Role.STAFF, stats)
+        staff.add_command("forget", Role.STAFF, self.privacy.forget_command)
+        return staff
 
 
 def staff_chat(settings: Settings) -> StaffChat | None:

@@ -343,3 +343,37 @@ async def test_reminders_fire_once_and_survive_a_restart(settings: Settings) -> 
         assert len(overdue) == 2
         kinds = await events(restarted)
         assert kinds.count("reminded") == 2 and kinds.count("overdue") == 2
+
+
+async def test_stats_in_the_staff_chat(settings: Settings) -> None:
+    async with staffed_bot(settings) as bot:
+        card_id = await open_appeal(bot)
+        async with expect(bot, RESIDENT):
+            bot.tg.push_staff_message(STAFF_CHAT, STAFF, "Ответ", reply_to_message_id=card_id)
+        bot.tg.push_staff_message(STAFF_CHAT, STAFF, "/stats")
+        (photo,) = await bot.tg.wait_for("sendPhoto", 1, chat_id=STAFF_CHAT)
+        await bot.settle()
+        assert photo.params["photo"]["size"] > 5_000
+        shown = bot.tg.sent_to(STAFF_CHAT)[-1]
+        assert "Вопросов: 1" in shown and "сотрудникам: 1" in shown
+        assert "Входящие в очереди:" in shown
+        async with expect(bot, STAFF_CHAT):
+            bot.tg.push_staff_message(STAFF_CHAT, STAFF, "/stats 2026-13-01")
+        assert bot.tg.calls("sendMessage", chat_id=STAFF_CHAT)[-1].ok
+        async with expect(bot, STAFF_CHAT):
+            bot.tg.push_staff_message(STAFF_CHAT, OUTSIDER, "/stats")
+        assert bot.tg.sent_to(STAFF_CHAT)[-1] == staff_texts.NOT_ALLOWED
+
+
+async def test_staff_forget_erases_a_resident(settings: Settings) -> None:
+    async with staffed_bot(settings) as bot:
+        await open_appeal(bot)
+        (appeal,) = await appeals(bot)
+        async with expect(bot, STAFF_CHAT, more=2):
+            bot.tg.push_staff_message(STAFF_CHAT, STAFF, f"/forget {number_of(appeal)}")
+        assert "Данные жителя удалены" in bot.tg.sent_to(STAFF_CHAT)[-1]
+        async with bot.core.database.unit_of_work() as uow:
+            resident = await uow.session.scalar(select(ResidentRow))
+            assert resident is not None
+            assert resident.display_name is None and resident.anonymised_at is not None
+        assert (await appeals(bot))[0].status == "closed"

@@ -46,7 +46,7 @@ async def test_start_question_unknown_and_records(settings: Settings) -> None:
         ]
         assert inbound[1].outcome == "answer" and inbound[1].faq_entry_id == "heating-season"
         assert inbound[1].candidates and inbound[1].faq_score
-        assert inbound[2].outcome in {"consent_asked", "suggest"}
+        assert inbound[2].outcome in {"escalate", "suggest"}
         assert len(outbound) == 3
         assert all(row.platform_message_id for row in outbound)
         assert all(row.inbox_id for row in inbound)

@@ -50,16 +50,16 @@ class AppealService:
         self._database = database
         self.desk = desk
         self._messengers = messengers
-        self._calendar = calendar
+        self.calendar = calendar
         self._policy = policy
         self._clock = clock
 
     @property
     def deadline_hours(self) -> float:
-        return self._policy.deadline_working_days * self._calendar.working_hours_per_day()
+        return self._policy.deadline_working_days * self.calendar.working_hours_per_day()
 
     def moment(self, value: datetime) -> str:
-        return format_moment(value, self._calendar.tz)
+        return format_moment(value, self.calendar.tz)
 
     async def open(
         self,
@@ -74,9 +74,9 @@ class AppealService:
         """Open an appeal, post it to the staff chat and tell the resident its number and
         when to expect an answer."""
         now = self._clock()
-        local = now.astimezone(self._calendar.tz)
+        local = now.astimezone(self.calendar.tz)
         sequence = await uow.appeals.next_sequence(local.year)
-        deadline = self._calendar.add_working_hours(now, self.deadline_hours)
+        deadline = self.calendar.add_working_hours(now, self.deadline_hours)
         appeal = await uow.appeals.create(
             resident_id=resident.id,
             year=local.year,
@@ -92,8 +92,8 @@ class AppealService:
         if self.desk.configured:
             await uow.appeals.log(appeal.id, "forwarded", now)
         seen_at = None
-        if not self._calendar.is_working_time(now):
-            seen_at = self.moment(self._calendar.next_working_moment(now))
+        if not self.calendar.is_working_time(now):
+            seen_at = self.moment(self.calendar.next_working_moment(now))
         reply = Reply(texts.appeal_opened(appeal.number, self.moment(deadline), seen_at))
         return appeal, reply
 
@@ -218,7 +218,7 @@ class AppealService:
         for appeal in waiting:
             if now >= appeal.deadline_at:
                 kind, template = "overdue", staff_texts.OVERDUE
-            elif self._calendar.working_hours_between(now, appeal.deadline_at) <= (
+            elif self.calendar.working_hours_between(now, appeal.deadline_at) <= (
                 self._policy.reminder_hours
             ):
                 kind, template = "reminded", staff_texts.REMINDER

@@ -150,7 +150,7 @@ class DialogService:
                 "candidates": [[c.entry_id, c.score] for c in candidates],
             }
             reply = await self._privacy.ask(uow, resident, pending)
-            return Turn((reply,), outcome="consent_asked", candidates=candidates)
+            return Turn((reply,), outcome=Outcome.ESCALATE.value, candidates=candidates)
         category = self._category(candidates)
         _, reply = await self._appeals.open(
             uow,

@@ -4,6 +4,7 @@ go."""
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,8 +12,9 @@ from typing import Any
 
 from bot.core import staff_texts, texts
 from bot.core.actions import ConsentAction, ForgetAction
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
+from bot.core.staff import NUMBER, StaffMessage, StaffResult
 from bot.core.staffdesk import StaffDesk
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import ACTIVE_STATUSES, AppealStatus, Resident
@@ -104,6 +106,31 @@ class PrivacyService:
         await uow.states.clear(resident.key)
         await uow.residents.anonymise(resident.id, now)
         return len(appeals)
+
+    async def forget_command(
+        self, uow: UnitOfWork, message: StaffMessage, argument: str
+    ) -> StaffResult:
+        """`/forget 2026-0042` or `/forget telegram:123` for a resident who asked through
+        another channel."""
+        resident = await self._resident_for(uow, argument.strip())
+        if resident is None:
+            return StaffResult(Reply(staff_texts.FORGET_TARGET))
+        actor = f"{message.platform}:{message.user_id}"
+        count = await self.forget(uow, resident, actor)
+        text = staff_texts.FORGOTTEN_BY_STAFF.format(
+            staff=html.escape(message.user_name), count=count
+        )
+        return StaffResult(Reply(text, html=True))
+
+    async def _resident_for(self, uow: UnitOfWork, argument: str) -> Resident | None:
+        match = NUMBER.fullmatch(argument)
+        if match:
+            appeal = await uow.appeals.by_number(int(match.group(1)), int(match.group(2)))
+            return await uow.residents.get(appeal.resident_id) if appeal else None
+        platform, _, external_id = argument.partition(":")
+        if platform not in {p.value for p in Platform} or not external_id:
+            return None
+        return await uow.residents.find(ResidentKey(Platform(platform), external_id))
 
     async def retention_tick(self) -> None:
         """Anonymise texts of appeals closed longer than the retention period ago, and names of

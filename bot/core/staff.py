@@ -11,12 +11,18 @@ from enum import IntEnum
 from typing import Protocol
 
 from bot.core import staff_texts, texts
-from bot.core.actions import StaffAction, StaffVerb, parse_action
+from bot.core.actions import Action, StaffAction, StaffVerb, parse_action
 from bot.core.appeals import AppealService
-from bot.core.messages import Attachment, Platform, Reply
+from bot.core.messages import Attachment, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
 from bot.storage.database import Database, UnitOfWork
-from bot.storage.records import ACTIVE_STATUSES, Appeal, AppealStatus, Resident
+from bot.storage.records import (
+    ACTIVE_STATUSES,
+    Appeal,
+    AppealStatus,
+    ConversationState,
+    Resident,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +94,15 @@ class StaffPolicy:
 
 
 Handler = Callable[[UnitOfWork, StaffMessage, Appeal, Resident], Awaitable[StaffResult]]
+CommandHandler = Callable[[UnitOfWork, StaffMessage, str], Awaitable[StaffResult]]
+FlowHandler = Callable[[UnitOfWork, StaffMessage, ConversationState], Awaitable[StaffResult]]
+ButtonHandler = Callable[[UnitOfWork, StaffMessage, Action], Awaitable[StaffResult]]
+
+
+def staff_key(message: StaffMessage) -> ResidentKey:
+    """Where a staff member's multi-step flow (a guided poll, an FAQ entry) keeps its state;
+    apart from any private chat the same person has with the bot as a resident."""
+    return ResidentKey(message.platform, f"staff:{message.user_id}")
 
 
 class StaffService:
@@ -102,12 +117,30 @@ class StaffService:
         self._appeals = appeals
         self._policy = policy
         self._clock = clock
-        self._commands: dict[str, tuple[Role, Handler]] = {
+        self._appeal_commands: dict[str, tuple[Role, Handler]] = {
             "close": (Role.STAFF, self._close),
             "reopen": (Role.STAFF, self._reopen),
             "ban": (Role.ADMIN, self._ban),
             "unban": (Role.ADMIN, self._unban),
         }
+        self._commands: dict[str, tuple[Role, CommandHandler]] = {
+            "appeals": (Role.STAFF, self._list),
+        }
+        self._flows: dict[str, FlowHandler] = {}
+        self._buttons: dict[type, tuple[Role, ButtonHandler]] = {}
+
+    def add_command(self, name: str, role: Role, handler: CommandHandler) -> None:
+        """A staff command of another feature (`/stats`, `/poll_new`, ...); the role is checked
+        before the handler runs."""
+        self._commands[name] = (role, handler)
+
+    def add_flow(self, state: str, handler: FlowHandler) -> None:
+        """Plain messages of a staff member whose state (under `staff_key`) is `state`."""
+        self._flows[state] = handler
+
+    def add_button(self, action: type, role: Role, handler: ButtonHandler) -> None:
+        """Staff-chat buttons carrying `action` payloads of another feature."""
+        self._buttons[action] = (role, handler)
 
     async def handle(self, message: StaffMessage, inbox_id: int | None = None) -> StaffResult:
         """One staff-chat event in one transaction, which also finishes its inbox update."""
@@ -123,21 +156,24 @@ class StaffService:
             return await self._on_button(uow, message)
         command = message.command
         if command is None:
-            if message.reply_to_message_id is None:
-                return StaffResult()
-            return await self._on_reply(uow, message)
+            if message.reply_to_message_id is not None:
+                result = await self._on_reply(uow, message)
+                if result != StaffResult():
+                    return result
+            return await self._on_flow(uow, message)
         name, argument = command
-        if name == "appeals":
-            if await self._role(message) < Role.STAFF:
-                return StaffResult(Reply(staff_texts.NOT_ALLOWED))
-            return StaffResult(await self._list(uow, message.chat_id))
-        if name not in self._commands:
+        if name in self._commands:
+            needed, command_handler = self._commands[name]
+            refusal = await self._refusal(message, needed)
+            if refusal is not None:
+                return StaffResult(Reply(refusal))
+            return await command_handler(uow, message, argument)
+        if name not in self._appeal_commands:
             return StaffResult()
-        needed, handler = self._commands[name]
-        role = await self._role(message)
-        if role < needed:
-            text = staff_texts.NOT_ALLOWED if role < Role.STAFF else staff_texts.ADMINS_ONLY
-            return StaffResult(Reply(text))
+        needed, handler = self._appeal_commands[name]
+        refusal = await self._refusal(message, needed)
+        if refusal is not None:
+            return StaffResult(Reply(refusal))
         target = await self._target(uow, message, argument)
         if isinstance(target, Reply):
             return StaffResult(target)
@@ -146,6 +182,20 @@ class StaffService:
 
     async def _role(self, message: StaffMessage) -> Role:
         return await self._policy.role(message.chat_id, message.user_id)
+
+    async def _refusal(self, message: StaffMessage, needed: Role) -> str | None:
+        role = await self._role(message)
+        if role >= needed:
+            return None
+        return staff_texts.NOT_ALLOWED if role < Role.STAFF else staff_texts.ADMINS_ONLY
+
+    async def _on_flow(self, uow: UnitOfWork, message: StaffMessage) -> StaffResult:
+        state = await uow.states.get(staff_key(message))
+        if state is None or state.state not in self._flows:
+            return StaffResult()
+        if await self._role(message) < Role.STAFF:
+            return StaffResult()
+        return await self._flows[state.state](uow, message, state)
 
     async def _target(
         self, uow: UnitOfWork, message: StaffMessage, argument: str
@@ -245,6 +295,12 @@ class StaffService:
 
     async def _on_button(self, uow: UnitOfWork, message: StaffMessage) -> StaffResult:
         action = parse_action(message.callback_data or "")
+        if action is not None and type(action) in self._buttons:
+            needed_role, button_handler = self._buttons[type(action)]
+            refusal = await self._refusal(message, needed_role)
+            if refusal is not None:
+                return StaffResult(notice=refusal)
+            return await button_handler(uow, message, action)
         if not isinstance(action, StaffAction):
             return StaffResult(notice=texts.STALE_BUTTON)
         role = await self._role(message)
@@ -320,10 +376,10 @@ class StaffService:
         text = staff_texts.UNBANNED.format(staff=html.escape(message.user_name))
         return StaffResult(Reply(text, html=True))
 
-    async def _list(self, uow: UnitOfWork, chat_id: str) -> Reply:
-        appeals = await uow.appeals.with_status(ACTIVE_STATUSES, staff_chat_id=chat_id)
+    async def _list(self, uow: UnitOfWork, message: StaffMessage, argument: str) -> StaffResult:
+        appeals = await uow.appeals.with_status(ACTIVE_STATUSES, staff_chat_id=message.chat_id)
         if not appeals:
-            return Reply(staff_texts.NO_OPEN_APPEALS)
+            return StaffResult(Reply(staff_texts.NO_OPEN_APPEALS))
         now = self._clock()
         lines = [staff_texts.APPEALS_HEADER]
         for appeal in appeals:
@@ -333,7 +389,7 @@ class StaffService:
                 f"{mark}№ {appeal.number} — {staff_texts.STATUS_NAMES[appeal.status.value]}, "
                 f"срок {self._appeals.moment(appeal.deadline_at)}"
             )
-        return Reply("\n".join(lines), html=True)
+        return StaffResult(Reply("\n".join(lines), html=True))
 
     @staticmethod
     def _actor(message: StaffMessage) -> str:

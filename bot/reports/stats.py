@@ -30,6 +30,7 @@ __all__ = [
     "PlatformFigures",
     "Stats",
     "compute_stats",
+    "compute_stats_in",
     "format_hours",
     "format_number",
     "format_share",
@@ -179,10 +180,23 @@ async def compute_stats(
 ) -> Stats:
     """Key figures of local days `since`..`until`; `now` (default: the current time) decides
     which appeals are overdue at the moment and whose deadline has passed unanswered."""
+    async with database.unit_of_work() as uow:
+        return await compute_stats_in(uow.session, calendar, tz, since, until, now=now)
+
+
+async def compute_stats_in(
+    session: AsyncSession,
+    calendar: WorkCalendar,
+    tz: ZoneInfo,
+    since: date,
+    until: date,
+    *,
+    now: datetime | None = None,
+) -> Stats:
+    """`compute_stats` inside a transaction the caller already holds."""
     moment = now or datetime.now(UTC)
     start, end = period_bounds(tz, since, until)
-    async with database.unit_of_work() as uow:
-        return await _compute(uow.session, calendar, tz, since, until, start, end, moment)
+    return await _compute(session, calendar, tz, since, until, start, end, moment)
 
 
 async def _compute(

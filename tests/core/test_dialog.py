@@ -148,7 +148,8 @@ async def test_unknown_topic_escalates(
 ) -> None:
     await dialog.handle(incoming("на улице Ленина 5 третий день нет воды, примите меры!"))
     question = (await exchanges(database))[0]
-    assert question.outcome == "consent_asked"
+    assert question.outcome == "escalate"
+    assert question.appeal_id is None
     await dialog.handle(incoming(callback=ConsentAction(accept=True).encode()))
     assert "№ " in messenger.sent[-1][1].text
     question = (await exchanges(database))[0]
