@@ -16,10 +16,12 @@ from bot.console import ConsoleMessenger, run_console
 from bot.core import texts
 from bot.core.appeals import AppealPolicy, AppealService
 from bot.core.dialog import DialogService
+from bot.core.flood import FloodGuard
 from bot.core.intake import Intake
 from bot.core.messages import Platform
 from bot.core.ports import Clock, Messengers, utc_now
 from bot.core.privacy import PrivacyPolicy, PrivacyService
+from bot.core.safety import Safety
 from bot.core.staff import Role, StaffDirectory, StaffPolicy, StaffService
 from bot.core.staffdesk import StaffChat, StaffDesk
 from bot.core.workcalendar import WorkCalendar
@@ -99,6 +101,7 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
             autoclose_days=settings.appeal_autoclose_days,
         ),
         clock,
+        settings.on_duty,
     )
     notice = texts.formal_notice(settings.formal_appeal_url, settings.reception_url)
     privacy = PrivacyService(
@@ -111,7 +114,14 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         ),
         clock,
     )
-    dialog = DialogService(database, faq, messengers, appeals, privacy, notice, clock)
+    minute = timedelta(minutes=1)
+    safety = Safety(
+        messages=FloodGuard(settings.flood_messages_per_minute, minute, clock),
+        callbacks=FloodGuard(settings.flood_callbacks_per_minute, minute, clock),
+        edds_phone=settings.edds_phone,
+        on_duty=settings.on_duty,
+    )
+    dialog = DialogService(database, faq, messengers, appeals, privacy, safety, notice, clock)
     return Core(settings, database, faq, messengers, dialog, appeals, privacy, chat, clock)
 
 

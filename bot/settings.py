@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def on_duty(self) -> tuple[str, ...]:
+        """On-duty staff to mention on emergencies, e.g. `@ivanova,@petrov`."""
+        return tuple(name.strip() for name in self.on_duty_staff.split(",") if name.strip())
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

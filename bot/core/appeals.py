@@ -46,6 +46,7 @@ class AppealService:
         calendar: WorkCalendar,
         policy: AppealPolicy,
         clock: Clock = utc_now,
+        on_duty: tuple[str, ...] = (),
     ) -> None:
         self._database = database
         self.desk = desk
@@ -53,6 +54,7 @@ class AppealService:
         self.calendar = calendar
         self._policy = policy
         self._clock = clock
+        self._on_duty = on_duty
 
     @property
     def deadline_hours(self) -> float:
@@ -70,9 +72,10 @@ class AppealService:
         exchange_ids: list[int],
         candidates: tuple[Candidate, ...] = (),
         category: str | None = None,
+        urgent: str | None = None,
     ) -> tuple[Appeal, Reply]:
         """Open an appeal, post it to the staff chat and tell the resident its number and
-        when to expect an answer."""
+        when to expect an answer. `urgent` names the danger of an emergency report."""
         now = self._clock()
         local = now.astimezone(self.calendar.tz)
         sequence = await uow.appeals.next_sequence(local.year)
@@ -84,6 +87,7 @@ class AppealService:
             opened_at=now,
             deadline_at=deadline,
             category=category,
+            urgent=urgent is not None,
             staff_chat_id=self.desk.chat.chat_id if self.desk.chat else None,
         )
         await uow.exchanges.attach_to_appeal(exchange_ids, appeal.id)
@@ -91,6 +95,8 @@ class AppealService:
         await self.desk.post_appeal(uow, appeal, resident, text, attachments, candidates, now)
         if self.desk.configured:
             await uow.appeals.log(appeal.id, "forwarded", now)
+        if urgent is not None:
+            await self.raise_alarm(uow, appeal, resident, urgent)
         seen_at = None
         if not self.calendar.is_working_time(now):
             seen_at = self.moment(self.calendar.next_working_moment(now))
@@ -118,6 +124,33 @@ class AppealService:
         )
         await self.desk.post_follow_up(uow, appeal, resident, text, attachments, now)
         return Reply(texts.appeal_joined(appeal.number))
+
+    async def raise_alarm(
+        self, uow: UnitOfWork, appeal: Appeal, resident: Resident, danger: str
+    ) -> None:
+        """Mark the appeal urgent and put a pinned notice mentioning the on-duty staff at the
+        top of the staff chat; staff can answer it like any message of the appeal."""
+        now = self._clock()
+        if not appeal.urgent:
+            await uow.appeals.update(appeal.id, urgent=True)
+        await uow.appeals.log(appeal.id, "urgent", now, details={"danger": danger})
+        chat = self.desk.chat
+        if chat is None:
+            return
+        chat_id = appeal.staff_chat_id or chat.chat_id
+        text = staff_texts.urgent_alert(appeal.number, danger, self._on_duty)
+        message_ids = await self._messengers[chat.platform].send(
+            chat_id, Reply(text, html=True, pin=True)
+        )
+        for message_id in message_ids:
+            await uow.appeals.link(
+                appeal_id=appeal.id,
+                resident_id=resident.id,
+                staff_chat_id=chat_id,
+                staff_message_id=message_id,
+                direction="in",
+                at=now,
+            )
 
     async def status(self, uow: UnitOfWork, resident: Resident) -> Reply:
         appeals = await uow.appeals.active_for_resident(resident.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.core import texts
+from bot.core import safety_texts, texts
 from bot.core.actions import (
     Action,
     AskStaffAction,
@@ -17,9 +17,12 @@ from bot.core.actions import (
     parse_action,
 )
 from bot.core.appeals import AppealService
+from bot.core.emergency import EmergencySignal, detect_emergency
+from bot.core.flood import FloodVerdict
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.core.privacy import PrivacyService
+from bot.core.safety import Safety
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import Exchange, Resident
 from faq import Candidate, Decision, FaqLibrary, Outcome, SmallTalk
@@ -50,6 +53,7 @@ class DialogService:
         messengers: Messengers,
         appeals: AppealService,
         privacy: PrivacyService,
+        safety: Safety,
         notice: str,
         clock: Clock = utc_now,
     ) -> None:
@@ -58,6 +62,7 @@ class DialogService:
         self._messengers = messengers
         self._appeals = appeals
         self._privacy = privacy
+        self._safety = safety
         self._greeting = f"{texts.GREETING}\n\n{notice}"
         self._help = f"{texts.HELP}\n\n{notice}"
         self._clock = clock
@@ -100,13 +105,19 @@ class DialogService:
     async def _decide(
         self, uow: UnitOfWork, resident: Resident, incoming: Incoming, inbound_id: int
     ) -> Turn:
+        text = incoming.text.strip()
+        danger = None if incoming.command else detect_emergency(text)
+        if danger is not None:
+            return await self._emergency(uow, resident, incoming, inbound_id, danger)
+        flood = self._flood(incoming)
+        if flood is not FloodVerdict.ALLOW:
+            return self._flooded(incoming, flood)
         if incoming.callback_data is not None:
             action = parse_action(incoming.callback_data)
             if action is None:
                 return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
             return await self._on_action(uow, resident, action, inbound_id)
         command = incoming.command
-        text = incoming.text.strip()
         if command == "start" or text.lower() in texts.START_WORDS:
             return Turn((Reply(self._greeting, menu=MENU),), outcome="command")
         if command == "help" or text == texts.MENU_HELP:
@@ -135,6 +146,56 @@ class DialogService:
         if not text:
             return Turn((Reply(texts.MEDIA_ONLY, buttons=_ask_staff_row(inbound_id)),))
         return await self._answer_question(uow, resident, incoming, inbound_id)
+
+    async def _emergency(
+        self,
+        uow: UnitOfWork,
+        resident: Resident,
+        incoming: Incoming,
+        inbound_id: int,
+        danger: EmergencySignal,
+    ) -> Turn:
+        """The emergency numbers first, then staff at once: the appeal is urgent and, as it
+        protects a life, opened without waiting for consent."""
+        numbers = Reply(safety_texts.emergency_reply(self._safety.edds_phone))
+        active = await uow.appeals.active_for_resident(resident.id)
+        if resident.banned:
+            return Turn((numbers,), outcome="emergency")
+        if active:
+            reply = await self._appeals.join(
+                uow, resident, active[-1], incoming.text.strip(), incoming.attachments, inbound_id
+            )
+            await self._appeals.raise_alarm(uow, active[-1], resident, danger.kind)
+        else:
+            _, reply = await self._appeals.open(
+                uow,
+                resident,
+                incoming.text.strip(),
+                incoming.attachments,
+                [inbound_id],
+                urgent=danger.kind,
+            )
+        return Turn((numbers, reply), outcome="emergency")
+
+    def _flood(self, incoming: Incoming) -> FloodVerdict:
+        guard = (
+            self._safety.callbacks
+            if incoming.callback_data is not None
+            else (self._safety.messages)
+        )
+        return guard.check(str(incoming.resident), incoming.received_at)
+
+    @staticmethod
+    def _flooded(incoming: Incoming, verdict: FloodVerdict) -> Turn:
+        """Over the limit: recorded, not answered or forwarded; one notice per flood."""
+        if verdict is FloodVerdict.DROP:
+            return Turn((), outcome="flood")
+        notice = (
+            safety_texts.FLOOD_CALLBACK_NOTICE
+            if incoming.callback_data is not None
+            else safety_texts.FLOOD_NOTICE
+        )
+        return Turn((Reply(notice),), outcome="flood")
 
     async def _open_appeal(
         self,

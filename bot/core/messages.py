@@ -90,7 +90,8 @@ class Button:
 class Reply:
     """Something to send: text with optional inline buttons (rows) and a persistent menu.
     With `html`, the text is Telegram-style HTML whose resident-supplied parts were escaped;
-    `reply_to` is a message id in the same chat the first message answers."""
+    `reply_to` is a message id in the same chat the first message answers; `pin` asks to pin
+    the first message where the platform allows (urgent notices in the staff chat)."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -98,3 +99,4 @@ class Reply:
     attachments: tuple[Attachment, ...] = field(default=())
     html: bool = False
     reply_to: str | None = None
+    pin: bool = False

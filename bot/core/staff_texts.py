@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 TAKE_BUTTON = "Взять в работу"
 CLOSE_BUTTON = "Закрыть"
 SPAM_BUTTON = "Спам / заблокировать"
@@ -49,3 +51,25 @@ FORGET_TARGET = (
     "Укажите номер обращения жителя (/forget 2026-0042) или его id (/forget telegram:123)."
 )
 URGENT = "🚨 СРОЧНО"
+
+
+DANGER_NAMES = {
+    "gas": "запах газа",
+    "fire": "пожар или дым",
+    "explosion": "взрыв",
+    "drowning": "человек тонет",
+    "power_line": "оборванные провода под напряжением",
+    "injury": "пострадавший человек",
+    "violence": "насилие или угроза",
+    "child": "ребёнок в опасности",
+    "suicide": "угроза самоубийства",
+    "collapse": "обрушение",
+    "flood": "прорыв горячей воды",
+}
+
+
+def urgent_alert(number: str, danger: str, on_duty: tuple[str, ...]) -> str:
+    mentions = " ".join(html.escape(name) for name in on_duty)
+    what = html.escape(DANGER_NAMES.get(danger, danger))
+    text = f"{URGENT}: обращение № {number} — житель сообщает об опасности: {what}."
+    return f"{text}\n{mentions}" if mentions else text

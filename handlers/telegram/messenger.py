@@ -10,6 +10,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNotFound,
@@ -81,7 +82,17 @@ class TelegramMessenger:
         for index, attachment in enumerate(media, len(texts)):
             options = self._options(chat_id, reply, first=index == 0, last=index == count - 1)
             calls.append(self._media(attachment, caption, options))
-        return [str(await self._deliver(call)) for call in calls]
+        ids = [str(await self._deliver(call)) for call in calls]
+        if reply.pin and ids:
+            await self._pin(chat_id, ids[0])
+        return ids
+
+    async def _pin(self, chat_id: str, message_id: str) -> None:
+        """Pinning needs admin rights in the chat; without them the message still stands."""
+        try:
+            await self._bot.pin_chat_message(chat_id=int(chat_id), message_id=int(message_id))
+        except TelegramAPIError as error:
+            logger.warning("Could not pin message %s in %s: %s", message_id, chat_id, error)
 
     async def download(self, attachment: Attachment) -> bytes:
         buffer = await self._bot.download(attachment.ref)
