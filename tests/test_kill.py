@@ -20,7 +20,7 @@ from tests.harness import TOKEN
 
 RESIDENTS = 50
 CONCURRENCY = 8
-START_TIMEOUT = 60
+START_TIMEOUT = 120
 
 
 async def start_bot(url: str, database_url: str) -> asyncio.subprocess.Process:

@@ -18,7 +18,9 @@ def build_router() -> Router:
     router = Router(name="residents")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(on_message)
+    router.edited_message.register(on_message)
     router.callback_query.register(on_callback)
     return router
 

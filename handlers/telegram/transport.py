@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
 from bot.core.intake import Intake
@@ -26,22 +27,29 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 
 
-def ordering_key(update: Update) -> str:
+class GetRawUpdates(GetUpdates):
+    """`getUpdates` returning the updates as Telegram sent them: they are stored as they are
+    and parsed one by one when handled, so one update the models cannot read (a field newer
+    than the pinned aiogram) fails alone instead of stopping polling."""
+
+    __returning__ = list[dict[str, Any]]
+
+
+def ordering_key(update: dict[str, Any]) -> str:
     """Updates from one chat (or one user, for button presses) are handled in order."""
-    if update.message is not None:
-        chat = update.message.chat
-        thread = update.message.message_thread_id if update.message.is_topic_message else None
-        return f"telegram:{chat.id}" + (f":{thread}" if thread else "")
-    if update.edited_message is not None:
-        return f"telegram:{update.edited_message.chat.id}"
-    if update.callback_query is not None:
-        return f"telegram:{update.callback_query.from_user.id}"
-    return f"telegram:update:{update.update_id}"
+    message = update.get("message") or update.get("edited_message")
+    if isinstance(message, dict):
+        chat = message.get("chat", {}).get("id")
+        thread = message.get("message_thread_id") if message.get("is_topic_message") else None
+        return f"telegram:{chat}" + (f":{thread}" if thread else "")
+    callback = update.get("callback_query")
+    if isinstance(callback, dict):
+        return f"telegram:{callback.get('from', {}).get('id')}"
+    return f"telegram:update:{update.get('update_id')}"
 
 
-def inbox_item(update: Update) -> InboxItem:
-    payload: dict[str, Any] = update.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return InboxItem(str(update.update_id), ordering_key(update), payload)
+def inbox_item(update: dict[str, Any]) -> InboxItem:
+    return InboxItem(str(update["update_id"]), ordering_key(update), update)
 
 
 class TelegramTransport:
@@ -69,14 +77,17 @@ class TelegramTransport:
         allowed = self._dispatcher.resolve_used_update_types()
         while not self._stopping.is_set():
             try:
-                updates = await self._bot.get_updates(
+                request = GetRawUpdates(
                     offset=offset, timeout=self._poll_timeout, allowed_updates=allowed
                 )
+                updates = cast(list[dict[str, Any]], await self._bot(request))
             except TelegramRetryAfter as error:
                 await self._pause(error.retry_after)
                 continue
-            except (TelegramNetworkError, TelegramAPIError) as error:
-                logger.warning("Telegram polling failed: %s; retrying in %.0f s", error, backoff)
+            except Exception as error:
+                # Whatever goes wrong (network, API, the database), keep polling: the other
+                # transports and the updates already stored must not depend on this one.
+                logger.warning("Telegram polling failed: %r; retrying in %.0f s", error, backoff)
                 await self._pause(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
@@ -84,7 +95,7 @@ class TelegramTransport:
             if not updates:
                 continue
             await self._intake.store([inbox_item(update) for update in updates])
-            offset = updates[-1].update_id + 1
+            offset = int(updates[-1]["update_id"]) + 1
 
     async def stop(self) -> None:
         self._stopping.set()
