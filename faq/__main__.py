@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from faq.check import run_check
@@ -49,6 +51,20 @@ def _ask(paths: list[Path], text: str, thresholds: Thresholds) -> int:
     return 0
 
 
+def _suggest(since: date, until: date, out: Path) -> int:
+    """Drafts come from the bot's own records, so this reads the bot's settings."""
+    from bot.reports.cli import ReportError, write_suggestions
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        count = asyncio.run(write_suggestions(load_settings(), since, until, out))
+    except (ReportError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{count} draft(s) written to {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m faq", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -63,9 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit = commands.add_parser("fit", help="fit the decision model on a labelled TSV")
     fit.add_argument("kb", type=Path)
     fit.add_argument("questions", type=Path)
+    suggest = commands.add_parser(
+        "suggest", help="draft entries from unanswered questions that staff answered"
+    )
+    suggest.add_argument("--since", type=date.fromisoformat, required=True)
+    suggest.add_argument("--until", type=date.fromisoformat, required=True)
+    suggest.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
 
+    if args.command == "suggest":
+        return _suggest(args.since, args.until, args.out)
     thresholds = thresholds_from_settings()
     try:
         if args.command == "check":

@@ -1,0 +1,59 @@
+"""The command-line ends of reporting: `python -m bot report` and `python -m faq suggest`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from bot.core.workcalendar import WorkCalendar
+from bot.reports.html_report import write_html
+from bot.reports.report import build_report
+from bot.reports.suggest import draft_entries, write_drafts
+from bot.reports.xlsx_report import write_xlsx
+from bot.settings import Settings
+from bot.storage.database import Database
+
+WRITERS = {".html": write_html, ".htm": write_html, ".xlsx": write_xlsx}
+
+
+class ReportError(Exception):
+    """A bad request for a report; the message is one line for the user."""
+
+
+def check_period(since: date, until: date) -> None:
+    if until < since:
+        raise ReportError(f"--until {until} is before --since {since}")
+
+
+async def write_report(settings: Settings, since: date, until: date, out: Path) -> None:
+    """The report of local days `since`..`until`; the format follows the extension."""
+    check_period(since, until)
+    writer = WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise ReportError(f"--out must end in .html or .xlsx, got {out.name}")
+    calendar = WorkCalendar(
+        settings.tz,
+        settings.office,
+        extra_holidays=settings.extra_holidays,
+        extra_workdays=settings.extra_workdays,
+    )
+    database = Database(settings.database_url)
+    try:
+        await database.migrate()
+        data = await build_report(database, calendar, settings.tz, since, until)
+    finally:
+        await database.dispose()
+    writer(data, out)
+
+
+async def write_suggestions(settings: Settings, since: date, until: date, out: Path) -> int:
+    """Draft knowledge-base entries from the period's answered clusters; returns how many."""
+    check_period(since, until)
+    database = Database(settings.database_url)
+    try:
+        await database.migrate()
+        entries = await draft_entries(database, settings.tz, since, until)
+    finally:
+        await database.dispose()
+    write_drafts(entries, out, period=(since, until))
+    return len(entries)
