@@ -20,6 +20,8 @@ DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "faq" / "sample"
 
 IntList = Annotated[list[int], NoDecode]
 DateList = Annotated[list[date], NoDecode]
+TopicList = Annotated[list[str], NoDecode]
+RouteMap = Annotated[dict[str, int], NoDecode]
 
 
 def _split_ints(value: Any) -> Any:
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_staff_chat_id: int | None = None
+    telegram_webhook_url: str = ""
+    telegram_webhook_host: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8080, ge=0, le=65535)
+    telegram_webhook_path: str = "/telegram/webhook"
+    telegram_webhook_secret: SecretStr | None = None
 
     vk_group_token: SecretStr | None = None
     vk_group_id: int | None = None
@@ -54,6 +61,11 @@ class Settings(BaseSettings):
     vk_secret: SecretStr | None = None
     vk_staff_peer_id: int | None = None
     vk_rate_limit: float = Field(default=20.0, gt=0)
+    telegram_broadcast_rate: float = Field(default=30.0, gt=0)
+    vk_broadcast_rate: float = Field(default=20.0, gt=0)
+    announcement_topics: TopicList = Field(
+        default_factory=lambda: ["Новости", "Отключения", "Дороги", "Опросы"]
+    )
 
     database_url: str = "sqlite+aiosqlite:///./vmeste.db"
     faq_path: Path = DEFAULT_FAQ_PATH
@@ -88,11 +100,49 @@ class Settings(BaseSettings):
     on_duty_staff: str = ""
     flood_messages_per_minute: int = Field(default=10, ge=1)
     flood_callbacks_per_minute: int = Field(default=30, ge=1)
+    staff_routes: RouteMap = Field(default_factory=dict)
+    internal_note_mark: str = Field(default="!", min_length=1)
+    faq_local_path: Path = Path("faq-local.yaml")
+    telegram_topic_interval: float = Field(default=2.0, ge=0)
 
     @field_validator("staff_ids", "admin_ids", mode="before")
     @classmethod
     def _parse_int_list(cls, value: Any) -> Any:
         return _split_ints(value)
+
+    @field_validator("announcement_topics", mode="before")
+    @classmethod
+    def _parse_topics(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("announcement_topics")
+    @classmethod
+    def _valid_topics(cls, value: list[str]) -> list[str]:
+        # Topics are button labels (VK cuts them at 40 characters) and stored names.
+        if not value:
+            raise ValueError("at least one topic is needed")
+        if len(set(value)) != len(value):
+            raise ValueError("topics must differ")
+        if any(len(topic) > 32 for topic in value):
+            raise ValueError("a topic is at most 32 characters")
+        return value
+
+    @field_validator("staff_routes", mode="before")
+    @classmethod
+    def _parse_routes(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        routes: dict[str, int] = {}
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            category, separator, chat_id = part.rpartition("=")
+            if not separator or not category.strip():
+                raise ValueError(f"expected CATEGORY=CHAT_ID, got {part.strip()!r}")
+            routes[category.strip()] = int(chat_id)
+        return routes
 
     @field_validator("extra_holidays", "extra_workdays", mode="before")
     @classmethod
@@ -142,6 +192,12 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _webhook_has_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_WEBHOOK_URL")
+        return self
 
     @property
     def on_duty(self) -> tuple[str, ...]:

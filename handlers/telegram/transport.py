@@ -69,7 +69,7 @@ class TelegramTransport:
 
     async def run(self) -> None:
         """Recover pending updates, then poll until `stop()`."""
-        self._intake.start(self._process)
+        self._intake.start(self.process)
         await self._intake.recover()
         await self._bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
@@ -104,6 +104,6 @@ class TelegramTransport:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
-    async def _process(self, record: InboxRecord) -> None:
+    async def process(self, record: InboxRecord) -> None:
         update = Update.model_validate(record.payload, context={"bot": self._bot})
         await self._dispatcher.feed_update(self._bot, update, inbox_id=record.id)
