@@ -1,4 +1,5 @@
-"""The staff side: replies to appeals, buttons and commands from the staff chat."""
+"""The staff side: replies to appeals, messages in residents' topics, buttons and commands
+from the staff chats."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.core.actions import Action, StaffAction, StaffVerb, parse_action
 from bot.core.appeals import AppealService
 from bot.core.messages import Attachment, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
+from bot.core.staffdesk import StaffChat
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import (
     ACTIVE_STATUSES,
@@ -43,7 +45,9 @@ class StaffDirectory(Protocol):
 
 @dataclass(frozen=True)
 class StaffMessage:
-    """Something a person did in a staff chat."""
+    """Something a person did in a staff chat. `topic_id` is the forum topic it was written
+    in, `reply_to_text` the text of the message it answers, `forum` whether the platform
+    says the chat is a forum (None: not known)."""
 
     platform: Platform
     chat_id: str
@@ -54,6 +58,9 @@ class StaffMessage:
     attachments: tuple[Attachment, ...] = ()
     reply_to_message_id: str | None = None
     callback_data: str | None = None
+    topic_id: str | None = None
+    reply_to_text: str | None = None
+    forum: bool | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:
@@ -112,11 +119,14 @@ class StaffService:
         appeals: AppealService,
         policy: StaffPolicy,
         clock: Clock = utc_now,
+        *,
+        note_mark: str = "!",
     ) -> None:
         self._database = database
         self._appeals = appeals
         self._policy = policy
         self._clock = clock
+        self._note_mark = note_mark
         self._appeal_commands: dict[str, tuple[Role, Handler]] = {
             "close": (Role.STAFF, self._close),
             "reopen": (Role.STAFF, self._reopen),
@@ -151,16 +161,33 @@ class StaffService:
             await uow.commit()
         return result
 
+    async def post_in_topic(self, message: StaffMessage, reply: Reply) -> list[str]:
+        """Show `reply` in the topic `message` came from; a topic deleted meanwhile is
+        recreated for it, so the answer is not lost."""
+        assert message.topic_id is not None
+        chat = StaffChat(message.platform, message.chat_id)
+        async with self._database.unit_of_work() as uow:
+            message_ids = await self._appeals.desk.post_in_topic(uow, chat, message.topic_id, reply)
+            await uow.commit()
+        return message_ids
+
     async def _handle(self, uow: UnitOfWork, message: StaffMessage) -> StaffResult:
+        if message.forum is not None:
+            self._appeals.desk.topics.seen(message.platform, message.chat_id, message.forum)
         if message.callback_data is not None:
             return await self._on_button(uow, message)
         command = message.command
         if command is None:
+            if self._is_note(message):
+                return StaffResult()
             if message.reply_to_message_id is not None:
                 result = await self._on_reply(uow, message)
                 if result != StaffResult():
                     return result
-            return await self._on_flow(uow, message)
+            result = await self._on_flow(uow, message)
+            if result != StaffResult() or message.topic_id is None:
+                return result
+            return await self._on_topic(uow, message)
         name, argument = command
         if name in self._commands:
             needed, command_handler = self._commands[name]
@@ -174,11 +201,15 @@ class StaffService:
         refusal = await self._refusal(message, needed)
         if refusal is not None:
             return StaffResult(Reply(refusal))
-        target = await self._target(uow, message, argument)
+        target = await self.target(uow, message, argument)
         if isinstance(target, Reply):
             return StaffResult(target)
         appeal, resident = target
         return await handler(uow, message, appeal, resident)
+
+    def _is_note(self, message: StaffMessage) -> bool:
+        """An internal note: stays in the staff chat, never reaches the resident."""
+        return message.text.lstrip().startswith(self._note_mark)
 
     async def _role(self, message: StaffMessage) -> Role:
         return await self._policy.role(message.chat_id, message.user_id)
@@ -197,24 +228,61 @@ class StaffService:
             return StaffResult()
         return await self._flows[state.state](uow, message, state)
 
-    async def _target(
+    async def target(
         self, uow: UnitOfWork, message: StaffMessage, argument: str
     ) -> tuple[Appeal, Resident] | Reply:
-        """The appeal a command is about: its number, or the message it replies to."""
+        """The appeal a command is about: its number, the message it replies to, or the
+        resident's topic it was written in. Only appeals routed to this chat count."""
         appeal: Appeal | None = None
         match = NUMBER.search(argument)
         if match:
             appeal = await uow.appeals.by_number(int(match.group(1)), int(match.group(2)))
             if appeal is None:
                 return Reply(staff_texts.UNKNOWN_APPEAL.format(number=html.escape(argument)))
+            if not self._handled_here(message, appeal):
+                return Reply(staff_texts.OTHER_CHAT_APPEAL.format(number=appeal.number))
         elif message.reply_to_message_id is not None:
             link = await uow.appeals.find_link(message.chat_id, message.reply_to_message_id)
             appeal = await uow.appeals.get(link.appeal_id) if link else None
+        if appeal is None and message.topic_id is not None:
+            appeal = await self._topic_appeal(uow, message)
         if appeal is None:
             return Reply(staff_texts.NEED_TARGET)
         resident = await uow.residents.get(appeal.resident_id)
         assert resident is not None
         return appeal, resident
+
+    def _handled_here(self, message: StaffMessage, appeal: Appeal) -> bool:
+        """Whether this chat may act on the appeal: the chat it was routed to, or the default
+        chat for appeals of a chat no longer configured."""
+        if appeal.staff_chat_id in (None, message.chat_id):
+            return True
+        desk = self._appeals.desk
+        configured = {chat.chat_id for chat in desk.chats}
+        default = desk.chat.chat_id if desk.chat else None
+        return appeal.staff_chat_id not in configured and message.chat_id == default
+
+    async def _topic_appeal(self, uow: UnitOfWork, message: StaffMessage) -> Appeal | None:
+        assert message.topic_id is not None
+        topic = await uow.topics.by_topic(message.chat_id, message.topic_id)
+        if topic is None:
+            return None
+        return await self._appeals.desk.latest_appeal(uow, message.chat_id, topic.resident_id)
+
+    async def _on_topic(self, uow: UnitOfWork, message: StaffMessage) -> StaffResult:
+        """In forum mode staff answer by simply writing in the resident's topic."""
+        assert message.topic_id is not None
+        topic = await uow.topics.by_topic(message.chat_id, message.topic_id)
+        if topic is None or await self._role(message) < Role.STAFF:
+            return StaffResult()
+        appeal = await self._topic_appeal(uow, message)
+        if appeal is None:
+            return StaffResult(Reply(staff_texts.NO_APPEAL_IN_TOPIC))
+        resident = await uow.residents.get(appeal.resident_id)
+        assert resident is not None
+        if resident.banned:
+            return StaffResult(Reply(staff_texts.BANNED_RESIDENT))
+        return await self.deliver(uow, message, appeal, resident, message.text)
 
     async def _on_reply(self, uow: UnitOfWork, message: StaffMessage) -> StaffResult:
         """A staff member's reply to any bot message of an appeal goes to the resident."""
@@ -321,6 +389,8 @@ class StaffService:
         banned = await self._ban(uow, message, appeal, resident)
         if appeal.active:
             await self._appeals.close(uow, appeal, resident, self._actor(message), kind="spam")
+            assert banned.reply is not None
+            return await self._closing_topic(uow, message, appeal, resident, banned.reply)
         return banned
 
     async def _take(self, uow: UnitOfWork, message: StaffMessage, appeal: Appeal) -> StaffResult:
@@ -344,7 +414,26 @@ class StaffService:
         except DeliveryError as error:
             logger.info("Rating request for %s not delivered: %s", appeal.number, error)
         text = staff_texts.CLOSED.format(number=appeal.number, staff=html.escape(message.user_name))
-        return StaffResult(Reply(text, html=True), notice=text)
+        return await self._closing_topic(uow, message, appeal, resident, Reply(text, html=True))
+
+    async def _closing_topic(
+        self,
+        uow: UnitOfWork,
+        message: StaffMessage,
+        appeal: Appeal,
+        resident: Resident,
+        reply: Reply,
+    ) -> StaffResult:
+        """In forum mode the closing word goes into the resident's topic, which then closes;
+        the chat it came from gets it too unless that is the topic itself."""
+        try:
+            topic_id = await self._appeals.desk.close_topic(uow, appeal, resident, reply)
+        except DeliveryError as error:
+            logger.warning("Topic of %s not closed: %s", appeal.number, error)
+            topic_id = None
+        if topic_id is not None and topic_id == message.topic_id:
+            return StaffResult(notice=reply.text)
+        return StaffResult(reply, notice=reply.text)
 
     async def _reopen(
         self, uow: UnitOfWork, message: StaffMessage, appeal: Appeal, resident: Resident

@@ -1,14 +1,16 @@
-"""The staff chat in Telegram: replies, commands and appeal buttons go to the staff service."""
+"""The staff chats in Telegram: replies, topic messages, commands and appeal buttons go to
+the staff service."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, MaybeInaccessibleMessage, Message
 
 from bot.core.messages import Platform, Reply
 from bot.core.ports import DeliveryError
@@ -39,10 +41,10 @@ class TelegramStaffDirectory:
         return ROLES.get(ChatMemberStatus(member.status), Role.NONE)
 
 
-def build_router(staff_chat_id: int) -> Router:
+def build_router(staff_chat_ids: Collection[int]) -> Router:
     router = Router(name="staff")
-    router.message.filter(F.chat.id == staff_chat_id)
-    router.callback_query.filter(F.message.chat.id == staff_chat_id)
+    router.message.filter(F.chat.id.in_(set(staff_chat_ids)))
+    router.callback_query.filter(F.message.chat.id.in_(set(staff_chat_ids)))
     router.message.register(on_message)
     router.callback_query.register(on_callback)
     return router
@@ -56,22 +58,30 @@ async def on_message(
 ) -> None:
     if message.from_user is None or message.from_user.is_bot:
         return
+    text = message.text or message.caption or ""
+    attachments = attachments_of(message)
+    if not text and not attachments:
+        return  # service messages: a topic created, closed or renamed, members joining
     reply_to = message.reply_to_message
-    result = await staff.handle(
-        StaffMessage(
-            platform=Platform.TELEGRAM,
-            chat_id=str(message.chat.id),
-            user_id=str(message.from_user.id),
-            user_name=message.from_user.full_name,
-            message_id=str(message.message_id),
-            text=message.text or message.caption or "",
-            attachments=attachments_of(message),
-            reply_to_message_id=str(reply_to.message_id) if reply_to else None,
-        ),
-        inbox_id,
+    if reply_to is not None and reply_to.forum_topic_created is not None:
+        # In a topic every plain message "replies" to the topic's creation message.
+        reply_to = None
+    staff_message = StaffMessage(
+        platform=Platform.TELEGRAM,
+        chat_id=str(message.chat.id),
+        user_id=str(message.from_user.id),
+        user_name=message.from_user.full_name,
+        message_id=str(message.message_id),
+        text=text,
+        attachments=attachments,
+        reply_to_message_id=str(reply_to.message_id) if reply_to else None,
+        topic_id=_topic_of(message),
+        reply_to_text=(reply_to.text or reply_to.caption) if reply_to else None,
+        forum=bool(message.chat.is_forum),
     )
+    result = await staff.handle(staff_message, inbox_id)
     if result.reply is not None:
-        await _answer(telegram, message.chat.id, result.reply, message.message_id)
+        await _answer(staff, telegram, staff_message, result.reply, message.message_id)
 
 
 async def on_callback(
@@ -83,24 +93,39 @@ async def on_callback(
     if callback.message is None:
         await callback.answer()
         return
-    result = await staff.handle(
-        StaffMessage(
-            platform=Platform.TELEGRAM,
-            chat_id=str(callback.message.chat.id),
-            user_id=str(callback.from_user.id),
-            user_name=callback.from_user.full_name,
-            callback_data=callback.data or "",
-        ),
-        inbox_id,
+    staff_message = StaffMessage(
+        platform=Platform.TELEGRAM,
+        chat_id=str(callback.message.chat.id),
+        user_id=str(callback.from_user.id),
+        user_name=callback.from_user.full_name,
+        callback_data=callback.data or "",
+        topic_id=_topic_of(callback.message),
     )
+    result = await staff.handle(staff_message, inbox_id)
     await callback.answer(result.notice)
     if result.reply is not None:
-        reply_to = callback.message.message_id
-        await _answer(telegram, callback.message.chat.id, result.reply, reply_to)
+        await _answer(staff, telegram, staff_message, result.reply, callback.message.message_id)
 
 
-async def _answer(telegram: TelegramMessenger, chat_id: int, reply: Reply, reply_to: int) -> None:
+def _topic_of(message: MaybeInaccessibleMessage) -> str | None:
+    if isinstance(message, Message) and message.is_topic_message and message.message_thread_id:
+        return str(message.message_thread_id)
+    return None
+
+
+async def _answer(
+    staff: StaffService,
+    telegram: TelegramMessenger,
+    message: StaffMessage,
+    reply: Reply,
+    reply_to: int,
+) -> None:
+    """The answer goes where the staff member acted: under their message, in their topic."""
+    reply = replace(reply, reply_to=str(reply_to))
     try:
-        await telegram.send(str(chat_id), replace(reply, reply_to=str(reply_to)))
+        if message.topic_id is not None:
+            await staff.post_in_topic(message, reply)
+        else:
+            await telegram.send(message.chat_id, reply)
     except DeliveryError as error:
         logger.warning("Staff chat answer not delivered: %s", error)
