@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.app import Core, build_core
+from bot.core.ports import Clock, utc_now
 from bot.settings import Settings
 from bot.storage.models import ExchangeRow, InboxRow
 from handlers.vk.app import VkChannel
@@ -77,13 +78,14 @@ def vk_settings(settings: Settings, vk: FakeVK, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_vk_bot(
-    settings: Settings, vk: FakeVK | None = None, **overrides: Any
+    settings: Settings, vk: FakeVK | None = None, clock: Clock = utc_now, **overrides: Any
 ) -> AsyncIterator[RunningVkBot]:
-    """The channel on `settings` (plus `overrides`) against `vk`, or a fresh fake VK."""
+    """The channel on `settings` (plus `overrides`) against `vk`, or a fresh fake VK; `clock`
+    for tests that depend on office hours."""
     async with contextlib.AsyncExitStack() as stack:
         if vk is None:
             vk = await stack.enter_async_context(FakeVK(group_id=GROUP_ID))
-        core = await build_core(vk_settings(settings, vk, **overrides))
+        core = await build_core(vk_settings(settings, vk, **overrides), clock)
         channel = VkChannel(core, poll_wait=5)
         earlier_polls = len(vk.polls)
         task = asyncio.create_task(channel.run())

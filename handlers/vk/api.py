@@ -7,6 +7,8 @@ from types import TracebackType
 
 from vkbottle import API, AiohttpClient, BlockingRequestRescheduler
 
+# Peers from this id on are group conversations (2000000000 + chat id); below are users.
+CHAT_PEER_START = 2_000_000_000
 # vkbottle waits this many seconds before repeating a request VK answered with a non-JSON
 # page (once); its default of 5 s would hold a resident's reply for too long.
 RESCHEDULE_DELAY = 1

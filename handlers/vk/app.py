@@ -9,12 +9,16 @@ from vkbottle import AiohttpClient
 
 from bot.app import Core
 from bot.core.intake import Intake
+from bot.core.messages import Platform
 from bot.settings import SettingsError
+from bot.storage.records import InboxRecord
 from handlers.vk.api import create_api
 from handlers.vk.callback_api import VkCallbackServer
 from handlers.vk.messenger import VkMessenger
 from handlers.vk.residents import VkResidents
+from handlers.vk.staff import VkStaff, VkStaffDirectory
 from handlers.vk.transport import LONG_POLL_WAIT, VkLongPoll
+from handlers.vk.users import VkNames
 
 
 class VkChannel:
@@ -30,9 +34,22 @@ class VkChannel:
         self.api = create_api(
             settings.vk_api_url, token.get_secret_value(), settings.vk_rate_limit, self.http
         )
-        core.messengers.register(VkMessenger(self.api))
+        messenger = VkMessenger(self.api)
+        core.messengers.register(messenger)
         self.intake = Intake(core.database, "vk", concurrency=settings.handler_concurrency)
-        self.residents = VkResidents(core.dialog, self.api)
+        names = VkNames(self.api)
+        self.residents = VkResidents(core.dialog, self.api, names)
+        self.staff: VkStaff | None = None
+        chat = core.staff_chat
+        if chat is not None and chat.platform is Platform.VK:
+            self.staff = VkStaff(
+                core.staff_service(VkStaffDirectory(self.api)),
+                messenger,
+                self.api,
+                names,
+                peer_ids={int(chat.chat_id)},
+                group_id=settings.vk_group_id,
+            )
         self.transport: VkLongPoll | VkCallbackServer
         if settings.vk_transport == "callback":
             self.transport = VkCallbackServer(
@@ -56,9 +73,16 @@ class VkChannel:
     async def run(self) -> None:
         """Recover pending events, then receive new ones until stopped."""
         self._run = asyncio.current_task()
-        self.intake.start(self.residents.process)
+        self.intake.start(self._process)
         await self.intake.recover()
         await self.transport.run()
+
+    async def _process(self, record: InboxRecord) -> None:
+        """Events of the staff conversation go to staff; everything else is the residents'."""
+        if self.staff is not None and self.staff.accepts(record.payload):
+            await self.staff.process(record)
+        else:
+            await self.residents.process(record)
 
     async def stop(self, grace: float) -> None:
         """The transports run until cancelled and store each event together with its

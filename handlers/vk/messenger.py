@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import secrets
@@ -23,8 +24,9 @@ from vkbottle import (
 )
 
 from bot.core.messages import Attachment, AttachmentKind, Button, Platform, Reply
-from bot.core.ports import DeliveryError
+from bot.core.ports import DeliveryError, RateLimited, rate_limits_raised
 from bot.core.text_split import split_text
+from handlers.vk.api import CHAT_PEER_START
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ LABEL_LIMIT = 40
 
 # Too many requests per second, flood control, internal server error, rate limit reached.
 RETRY_CODES = frozenset({6, 9, 10, 29})
+# Too many requests per second, flood control: VK names no wait, a second is enough.
+FLOOD_CODES = frozenset({6, 9})
 # Access denied, blacklisted, no permission to write, privacy settings.
 UNREACHABLE_CODES = frozenset({7, 900, 901, 902})
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
@@ -134,14 +138,22 @@ class VkMessenger:
         self._api = api
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        """Media are uploaded before anything is sent, so a failed upload sends nothing."""
+        """Media are uploaded before anything is sent, so a failed upload sends nothing.
+        The ids are message ids in a private dialog and conversation_message_ids in a
+        conversation, where community bots get no message ids; `reply.reply_to` takes the
+        same kind of id."""
         peer_id = int(chat_id)
         media = [
             await self._upload(peer_id, attachment)
             for attachment in reply.attachments
             if attachment.kind not in (AttachmentKind.LOCATION, AttachmentKind.CONTACT)
         ]
-        return [str(await self._deliver(peer_id, body)) for body in compose(reply, media)]
+        bodies = compose(reply, media)
+        if reply.reply_to is not None and bodies:
+            bodies[0] |= reply_params(peer_id, int(reply.reply_to))
+        return [
+            str(await self._deliver(peer_id, body, first=not n)) for n, body in enumerate(bodies)
+        ]
 
     async def download(self, attachment: Attachment) -> bytes:
         if not attachment.ref.startswith(("http://", "https://")):
@@ -177,31 +189,61 @@ class VkMessenger:
             raise _refusal(error) from error
         return str(uploaded)
 
-    async def _deliver(self, peer_id: int, body: dict[str, Any]) -> int:
+    async def _deliver(self, peer_id: int, body: dict[str, Any], *, first: bool) -> int:
         # One random_id for every attempt: VK keeps a single copy if an earlier one got through.
         random_id = secrets.randbelow(RANDOM_ID_LIMIT) + 1
         delays = iter(RETRY_DELAYS)
         while True:
             failure: Exception
             try:
-                message_id = await self._api.messages.send(
-                    peer_id=peer_id, random_id=random_id, **body
-                )
-            except VKAPIError as error:
+                return await self._send_once(peer_id, random_id, body)
+            except (VKAPIError, RecipientRefused) as error:
                 if error.code not in RETRY_CODES:
                     raise _refusal(error) from error
+                # Only before any part went out: a retry of the whole reply must not repeat it.
+                if first and error.code in FLOOD_CODES and rate_limits_raised():
+                    raise RateLimited(RETRY_DELAYS[0]) from error
                 failure = error
             except (aiohttp.ClientError, TimeoutError) as error:
                 failure = error
-            else:
-                return int(message_id)
             delay = next(delays, None)
             if delay is None:
-                if isinstance(failure, VKAPIError):
+                if isinstance(failure, VKAPIError | RecipientRefused):
                     raise _refusal(failure) from failure
                 raise failure
             logger.warning("VK send to %s failed (%r); retrying in %.0f s", peer_id, failure, delay)
             await asyncio.sleep(delay)
+
+    async def _send_once(self, peer_id: int, random_id: int, body: dict[str, Any]) -> int:
+        if peer_id < CHAT_PEER_START:
+            return int(await self._api.messages.send(peer_id=peer_id, random_id=random_id, **body))
+        # In a conversation only `peer_ids` returns the conversation_message_id, the id that
+        # staff replies carry in `reply_message`; VK reports a refusal there per recipient.
+        items = await self._api.messages.send(peer_ids=[peer_id], random_id=random_id, **body)
+        item = next((item for item in items if item.peer_id == peer_id), None)
+        if item is not None and item.error is not None:
+            raise RecipientRefused(item.error.code or 0, item.error.description or "")
+        if item is None or not item.conversation_message_id:
+            raise DeliveryError(f"VK gave no conversation_message_id for {peer_id}")
+        return int(item.conversation_message_id)
+
+
+class RecipientRefused(Exception):
+    """An error VK reports for one recipient inside a successful `peer_ids` response."""
+
+    def __init__(self, code: int, error_msg: str) -> None:
+        super().__init__(f"VK error {code}: {error_msg}")
+        self.code = code
+        self.error_msg = error_msg
+
+
+def reply_params(peer_id: int, message_id: int) -> dict[str, Any]:
+    """`messages.send` parameters answering `message_id`: in a conversation the message is
+    named by conversation_message_id through `forward`, in a dialog by `reply_to`."""
+    if peer_id < CHAT_PEER_START:
+        return {"reply_to": message_id}
+    forward = {"peer_id": peer_id, "conversation_message_ids": [message_id], "is_reply": True}
+    return {"forward": json.dumps(forward)}
 
 
 def _refusal(error: Any) -> DeliveryError:

@@ -3,7 +3,6 @@ dialog service. Events are read from the raw JSON VK sent, which the inbox keeps
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -13,23 +12,21 @@ from vkbottle import API
 from bot.core.dialog import DialogService
 from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
 from bot.storage.records import InboxRecord
+from handlers.vk.api import CHAT_PEER_START
+from handlers.vk.users import VkNames
 
 logger = logging.getLogger(__name__)
 
 VK = Platform.VK
-# Peers from this id on are group conversations; residents write in private dialogs only.
-CHAT_PEER_START = 2_000_000_000
-NAME_TIMEOUT = 2.0
-NAME_CACHE_SIZE = 10_000
 
 
 class VkResidents:
-    """Processes stored VK events: the intake's processor for the VK channel."""
+    """Processes stored VK events of residents' private dialogs."""
 
-    def __init__(self, dialog: DialogService, api: API) -> None:
+    def __init__(self, dialog: DialogService, api: API, names: VkNames) -> None:
         self._dialog = dialog
         self._api = api
-        self._names: dict[int, str] = {}
+        self._names = names
 
     async def process(self, record: InboxRecord) -> None:
         """Other event types and other peers are left alone; the intake marks them done."""
@@ -43,7 +40,7 @@ class VkResidents:
             await self._on_button(body, record.id)
 
     async def _on_message(self, message: dict[str, Any], inbox_id: int) -> None:
-        peer_id, from_id = _int(message.get("peer_id")), _int(message.get("from_id"))
+        peer_id, from_id = int_field(message.get("peer_id")), int_field(message.get("from_id"))
         if not _private(from_id, peer_id) or message.get("out"):
             return
         cmid = message.get("conversation_message_id") or message.get("id")
@@ -53,7 +50,7 @@ class VkResidents:
                 chat_id=str(peer_id),
                 received_at=_sent_at(message.get("date")),
                 text=str(message.get("text") or ""),
-                display_name=await self._name(from_id),
+                display_name=await self._names.get(from_id),
                 message_id=str(cmid) if cmid else None,
                 attachments=attachments_of(message),
                 inbox_id=inbox_id,
@@ -61,7 +58,7 @@ class VkResidents:
         )
 
     async def _on_button(self, press: dict[str, Any], inbox_id: int) -> None:
-        user_id, peer_id = _int(press.get("user_id")), _int(press.get("peer_id"))
+        user_id, peer_id = int_field(press.get("user_id")), int_field(press.get("peer_id"))
         if not _private(user_id, peer_id):
             return
         payload = press.get("payload")
@@ -71,7 +68,7 @@ class VkResidents:
                 resident=ResidentKey(VK, str(user_id)),
                 chat_id=str(peer_id),
                 received_at=datetime.now(UTC),
-                display_name=await self._name(user_id),
+                display_name=await self._names.get(user_id),
                 # A payload that is not ours becomes "", which the core answers as stale.
                 callback_data=action if isinstance(action, str) else "",
                 inbox_id=inbox_id,
@@ -84,26 +81,6 @@ class VkResidents:
         except Exception as error:
             # The press is already handled and recorded; failing here would handle it again.
             logger.warning("VK button press of %s not acknowledged: %r", user_id, error)
-
-    async def _name(self, user_id: int) -> str | None:
-        """The resident's name from users.get, cached; a slow or failing VK gives None."""
-        if user_id in self._names:
-            return self._names[user_id]
-        try:
-            async with asyncio.timeout(NAME_TIMEOUT):
-                users = await self._api.users.get(user_ids=[user_id])
-        except Exception as error:
-            logger.info("VK name of %s unavailable: %r", user_id, error)
-            return None
-        if not users:
-            return None
-        name = " ".join(part for part in (users[0].first_name, users[0].last_name) if part)
-        if not name:
-            return None
-        if len(self._names) >= NAME_CACHE_SIZE:
-            del self._names[next(iter(self._names))]
-        self._names[user_id] = name
-        return name
 
 
 def attachments_of(message: dict[str, Any]) -> tuple[Attachment, ...]:
@@ -154,7 +131,9 @@ def _largest(sizes: Any) -> str:
     images = [size for size in sizes or () if isinstance(size, dict) and size.get("url")]
     if not images:
         return ""
-    best = max(images, key=lambda size: _int(size.get("width")) * _int(size.get("height")))
+    best = max(
+        images, key=lambda size: int_field(size.get("width")) * int_field(size.get("height"))
+    )
     return str(best["url"])
 
 
@@ -171,7 +150,8 @@ def _private(user_id: int, peer_id: int) -> bool:
     return 0 < user_id < CHAT_PEER_START and peer_id == user_id
 
 
-def _int(value: Any) -> int:
+def int_field(value: Any) -> int:
+    """An integer field of VK's JSON; anything else (missing, bool, text) counts as 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
