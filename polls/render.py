@@ -12,6 +12,9 @@ from polls.model import Choice, PollResults
 
 # VK cuts button labels at 40 characters; the full option text is in the message above.
 MAX_BUTTON_LABEL = 40
+# VK shows at most six rows of inline buttons: longer polls get numbered buttons, five a row.
+MAX_BUTTON_ROWS = 6
+NUMBERS_PER_ROW = 5
 
 
 def poll_message(
@@ -79,11 +82,14 @@ def _describe(poll: Poll, choice: Choice) -> str:
 
 
 def _buttons(poll: Poll, choice: Choice) -> tuple[tuple[Button, ...], ...]:
-    rows = []
+    compact = len(poll.options) + poll.other > MAX_BUTTON_ROWS
+    votes = []
     for option in poll.options:
         mark = texts.CHOSEN_MARK if option.position in choice.positions else ""
-        label = _label(f"{mark}{option.position}. {option.text}")
-        rows.append((Button(label, VoteAction(poll.id, option.position)),))
+        text = f"{mark}{option.position}" if compact else f"{mark}{option.position}. {option.text}"
+        votes.append(Button(_label(text), VoteAction(poll.id, option.position)))
+    step = NUMBERS_PER_ROW if compact else 1
+    rows = [tuple(votes[start : start + step]) for start in range(0, len(votes), step)]
     if poll.other:
         mark = texts.CHOSEN_MARK if choice.other_text is not None else ""
         rows.append((Button(f"{mark}{texts.OTHER_BUTTON}", PollOtherAction(poll.id)),))

@@ -1,5 +1,5 @@
 """Polls for staff commands, the bot's scheduler and broadcaster, and residents' votes on
-every platform. Each call is one transaction."""
+every platform."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ from polls.model import (
 
 logger = logging.getLogger(__name__)
 
-# A vote that loses a race for a unique key (a resident's first contact or first ballot on
-# PostgreSQL) is simply run again: by then the winner's row is visible.
 VOTE_ATTEMPTS = 5
 
 REFUSAL_TEXTS = {
@@ -49,26 +47,34 @@ COUNTED_TEXTS = {
 
 
 class PollService:
+    """Each method without `_in` is one transaction of its own; the `_in` variants work in the
+    caller's unit of work and never commit, for callers that already hold one (on SQLite a
+    second transaction would wait for the caller's write lock forever)."""
+
     def __init__(self, database: Database) -> None:
         self._database = database
 
     async def create(self, spec: PollSpec, now: datetime) -> int:
+        async with self._database.unit_of_work() as uow:
+            poll_id = await self.create_in(uow, spec, now)
+            await uow.commit()
+        return poll_id
+
+    async def create_in(self, uow: UnitOfWork, spec: PollSpec, now: datetime) -> int:
         if spec.closes_at <= now:
             raise PollError("closes_at is in the past")
-        async with self._database.unit_of_work() as uow:
-            poll = await uow.polls.create(
-                question=spec.question,
-                options=spec.options,
-                multiple=spec.multiple,
-                other=spec.other,
-                anonymous=spec.anonymous,
-                revote=spec.revote,
-                audience=spec.audience,
-                opens_at=spec.opens_at,
-                closes_at=spec.closes_at,
-                now=now,
-            )
-            await uow.commit()
+        poll = await uow.polls.create(
+            question=spec.question,
+            options=spec.options,
+            multiple=spec.multiple,
+            other=spec.other,
+            anonymous=spec.anonymous,
+            revote=spec.revote,
+            audience=spec.audience,
+            opens_at=spec.opens_at,
+            closes_at=spec.closes_at,
+            now=now,
+        )
         logger.info("poll %s created: %s", poll.id, poll.question)
         return poll.id
 
@@ -80,15 +86,19 @@ class PollService:
         """Hand a draft to the running bot, which sends it once it opens; asking again for a
         poll already on its way changes nothing."""
         async with self._database.unit_of_work() as uow:
-            poll = await _existing(uow, poll_id)
-            if poll.status is PollStatus.CLOSED:
-                raise PollError(f"poll {poll_id} is closed")
-            if poll.closes_at <= now:
-                raise PollError(f"poll {poll_id} closing time has passed")
-            if await uow.polls.request_publish(poll_id, now):
-                await uow.commit()
-                logger.info("poll %s: publishing requested", poll_id)
-            return await _existing(uow, poll_id)
+            poll = await self.request_publish_in(uow, poll_id, now)
+            await uow.commit()
+        return poll
+
+    async def request_publish_in(self, uow: UnitOfWork, poll_id: int, now: datetime) -> Poll:
+        poll = await _existing(uow, poll_id)
+        if poll.status is PollStatus.CLOSED:
+            raise PollError(f"poll {poll_id} is closed")
+        if poll.closes_at <= now:
+            raise PollError(f"poll {poll_id} closing time has passed")
+        if await uow.polls.request_publish(poll_id, now):
+            logger.info("poll %s: publishing requested", poll_id)
+        return await _existing(uow, poll_id)
 
     async def pending_publication(self, now: datetime) -> list[Poll]:
         """Polls the broadcaster should send now (requested, open, not sent yet)."""
@@ -104,9 +114,13 @@ class PollService:
     async def close(self, poll_id: int, now: datetime) -> bool:
         """True when this call closed the poll; a closed poll is never closed again."""
         async with self._database.unit_of_work() as uow:
-            await _existing(uow, poll_id)
-            closed = await uow.polls.close(poll_id, now)
+            closed = await self.close_in(uow, poll_id, now)
             await uow.commit()
+        return closed
+
+    async def close_in(self, uow: UnitOfWork, poll_id: int, now: datetime) -> bool:
+        await _existing(uow, poll_id)
+        closed = await uow.polls.close(poll_id, now)
         if closed:
             logger.info("poll %s closed", poll_id)
         return closed
@@ -124,17 +138,24 @@ class PollService:
     async def choice(self, poll_id: int, resident: ResidentKey) -> Choice | None:
         """The resident's current answer, None when they have not answered."""
         async with self._database.unit_of_work() as uow:
-            known = await uow.residents.find(resident)
-            if known is None:
-                return None
-            ballot = await uow.polls.ballot(poll_id, known.id)
-            choice = _choice(ballot)
-            return None if choice.empty else choice
+            return await self.choice_in(uow, poll_id, resident)
+
+    async def choice_in(
+        self, uow: UnitOfWork, poll_id: int, resident: ResidentKey
+    ) -> Choice | None:
+        known = await uow.residents.find(resident)
+        if known is None:
+            return None
+        choice = _choice(await uow.polls.ballot(poll_id, known.id))
+        return None if choice.empty else choice
 
     async def results(self, poll_id: int) -> PollResults:
         async with self._database.unit_of_work() as uow:
-            poll = await _existing(uow, poll_id)
-            tally = await uow.polls.tally(poll_id)
+            return await self.results_in(uow, poll_id)
+
+    async def results_in(self, uow: UnitOfWork, poll_id: int) -> PollResults:
+        poll = await _existing(uow, poll_id)
+        tally = await uow.polls.tally(poll_id)
         return PollResults(
             poll=poll,
             total_voters=tally.voters,
@@ -162,11 +183,9 @@ class PollService:
         other_text: str | None,
         now: datetime,
     ) -> VoteOutcome:
-        """A button press (`option_position`) or a «свой вариант» text (`other_text`).
-
-        Single choice replaces the answer; multiple choice toggles the option. Without
-        revote a resident may still add to a multiple-choice answer but never take back.
-        Safe to repeat and to run concurrently: one resident has one ballot per poll."""
+        """`vote_in` in a transaction of its own, run again when it loses a race for a unique
+        key (a resident's first contact or first ballot on PostgreSQL): by then the winner's
+        row is visible."""
         arguments = (resident, display_name, poll_id, option_position, other_text, now)
         for _ in range(VOTE_ATTEMPTS - 1):
             try:
@@ -185,31 +204,61 @@ class PollService:
         now: datetime,
     ) -> VoteOutcome:
         async with self._database.unit_of_work() as uow:
-            poll = await uow.polls.get(poll_id)
-            if poll is None:
-                return _refused(Refusal.UNKNOWN_POLL)
-            refusal = _check(poll, resident, option_position, other_text, now)
-            if refusal is not None:
-                known = await uow.residents.find(resident)
-                current = await uow.polls.ballot(poll.id, known.id) if known else None
-                return _refused(refusal, poll, _choice(current))
-            voter = await uow.residents.touch(resident, display_name, None, now)
-            ballot_id = await uow.polls.claim_ballot(poll.id, voter.id, now)
-            before = Choice()
-            if ballot_id is None:
-                ballot = await uow.polls.ballot(poll.id, voter.id, lock=True)
-                assert ballot is not None
-                ballot_id, before = ballot.id, _choice(ballot)
-            after = _apply(poll, before, option_position, other_text)
-            if after == before:
-                return _counted(VoteStatus.UNCHANGED, poll, before)
-            if not before.empty and not poll.revote and not _only_adds(before, after):
-                return _refused(Refusal.REVOTE_FORBIDDEN, poll, before)
-            await uow.polls.set_choice(
-                ballot_id, poll, before.positions, after.positions, after.other_text, now
+            outcome = await self.vote_in(
+                uow, resident, display_name, poll_id, option_position, other_text, now
             )
-            await uow.commit()
+            if outcome.status in (VoteStatus.ACCEPTED, VoteStatus.CHANGED):
+                await uow.commit()
+        return outcome
+
+    async def vote_in(
+        self,
+        uow: UnitOfWork,
+        resident: ResidentKey,
+        display_name: str | None,
+        poll_id: int,
+        option_position: int | None,
+        other_text: str | None,
+        now: datetime,
+    ) -> VoteOutcome:
+        """A button press (`option_position`) or a «свой вариант» text (`other_text`).
+
+        Single choice replaces the answer; multiple choice toggles the option. Without
+        revote a resident may still add to a multiple-choice answer but never take back.
+        Safe to repeat and to run concurrently: one resident has one ballot per poll, and
+        the ballot row is locked while it changes. A refusal changes no ballot."""
+        poll = await uow.polls.get(poll_id)
+        if poll is None:
+            return _refused(Refusal.UNKNOWN_POLL)
+        refusal = _check(poll, resident, option_position, other_text, now)
+        if refusal is not None:
+            known = await uow.residents.find(resident)
+            current = await uow.polls.ballot(poll.id, known.id) if known else None
+            return _refused(refusal, poll, _choice(current))
+        voter = await uow.residents.touch(resident, display_name, None, now)
+        ballot_id = await uow.polls.claim_ballot(poll.id, voter.id, now)
+        before = Choice()
+        if ballot_id is None:
+            ballot = await uow.polls.ballot(poll.id, voter.id, lock=True)
+            assert ballot is not None
+            ballot_id, before = ballot.id, _choice(ballot)
+        after = _apply(poll, before, option_position, other_text)
+        if after == before:
+            return _counted(VoteStatus.UNCHANGED, poll, before)
+        if not before.empty and not poll.revote and not _only_adds(before, after):
+            return _refused(Refusal.REVOTE_FORBIDDEN, poll, before)
+        await uow.polls.set_choice(
+            ballot_id, poll, before.positions, after.positions, after.other_text, now
+        )
         return _counted(VoteStatus.ACCEPTED if before.empty else VoteStatus.CHANGED, poll, after)
+
+    async def voters_in(self, uow: UnitOfWork, poll_id: int) -> frozenset[int]:
+        """Ids of the residents who have an answer in the poll, to send them the results."""
+        return frozenset(await uow.polls.voters(poll_id))
+
+    async def mark_results_published_in(self, uow: UnitOfWork, poll_id: int, now: datetime) -> bool:
+        """True only for the first call: the results of a poll go out once."""
+        return await uow.polls.mark_results_published(poll_id, now)
 
 
 async def _existing(uow: UnitOfWork, poll_id: int) -> Poll:
@@ -219,6 +268,21 @@ async def _existing(uow: UnitOfWork, poll_id: int) -> Poll:
     return poll
 
 
+def other_refusal(poll: Poll, resident: ResidentKey, now: datetime) -> Refusal | None:
+    """Why the resident cannot offer their own answer in `poll` now; None when they can."""
+    return _availability(poll, resident, now) or (None if poll.other else Refusal.NO_OTHER)
+
+
+def _availability(poll: Poll, resident: ResidentKey, now: datetime) -> Refusal | None:
+    if poll.status is PollStatus.CLOSED or now >= poll.closes_at:
+        return Refusal.CLOSED
+    if not poll.accepts_votes(now):
+        return Refusal.NOT_OPEN
+    if not poll.reaches(resident.platform):
+        return Refusal.WRONG_AUDIENCE
+    return None
+
+
 def _check(
     poll: Poll,
     resident: ResidentKey,
@@ -226,12 +290,9 @@ def _check(
     other_text: str | None,
     now: datetime,
 ) -> Refusal | None:
-    if poll.status is PollStatus.CLOSED or now >= poll.closes_at:
-        return Refusal.CLOSED
-    if not poll.accepts_votes(now):
-        return Refusal.NOT_OPEN
-    if not poll.reaches(resident.platform):
-        return Refusal.WRONG_AUDIENCE
+    unavailable = _availability(poll, resident, now)
+    if unavailable is not None:
+        return unavailable
     if option_position is not None:
         if other_text is not None or poll.option(option_position) is None:
             return Refusal.NO_SUCH_OPTION

@@ -118,6 +118,26 @@ class PollRepository:
             closed_at=now,
         )
 
+    async def mark_results_published(self, poll_id: int, now: datetime) -> bool:
+        """True only for the call that first sent a closed poll's results to its voters."""
+        result = await self._session.execute(
+            update(PollRow)
+            .where(
+                PollRow.id == poll_id,
+                PollRow.status == PollStatus.CLOSED.value,
+                PollRow.results_published_at.is_(None),
+            )
+            .values(results_published_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def latest(self, limit: int) -> list[Poll]:
+        """The newest polls first, whatever their status."""
+        rows = list(
+            await self._session.scalars(select(PollRow).order_by(PollRow.id.desc()).limit(limit))
+        )
+        return await self._with_options(rows)
+
     async def pending_publication(self, now: datetime) -> list[Poll]:
         return await self._select(
             PollRow.status == PollStatus.SCHEDULED.value,
@@ -230,6 +250,17 @@ class PollRepository:
             voters=int(voters or 0),
             votes={int(position): int(count) for position, count in counts.all()},
             other_answers=tuple(text for text in others if text is not None),
+        )
+
+    async def voters(self, poll_id: int) -> list[int]:
+        """Resident ids with an answer (an option or their own text) in the poll."""
+        has_choice = exists().where(BallotChoiceRow.ballot_id == BallotRow.id)
+        return list(
+            await self._session.scalars(
+                select(BallotRow.resident_id)
+                .where(BallotRow.poll_id == poll_id, has_choice | BallotRow.other_text.is_not(None))
+                .order_by(BallotRow.resident_id)
+            )
         )
 
     async def public_votes(self, poll_id: int) -> list[PublicVote]:

@@ -1,0 +1,151 @@
+"""One bot with both channels for the polls tests: the real aiogram and vkbottle clients against
+the fake Telegram and VK servers, one core and one real database, a movable clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.app import Core, build_core
+from bot.core.messages import Platform, ResidentKey
+from bot.settings import Settings
+from bot.storage.records import Audience
+from handlers.telegram.app import TelegramChannel
+from handlers.vk.app import VkChannel
+from polls import PollSpec
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.vk import FakeVK, Request
+from tests.harness import TOKEN
+from tests.vk_harness import GROUP_ID, START_TIMEOUT, vk_settings
+
+STAFF_CHAT = -1001234567890
+STAFF = 900
+ADMIN = 901
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class PollsBot:
+    tg: FakeTelegram
+    vk: FakeVK
+    core: Core
+    clock: Clock
+    channels: tuple[TelegramChannel, VkChannel]
+
+    async def settle(self) -> None:
+        """Wait until both channels fetched and handled everything pushed so far."""
+        await self.vk.wait_until_idle(within=START_TIMEOUT)
+        for _ in range(1500):
+            for channel in self.channels:
+                await channel.intake.join()
+            async with self.core.database.unit_of_work() as uow:
+                pending, _ = await uow.inbox.depth()
+            if not pending and not self.tg.pending_updates:
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError("updates still pending")
+
+    async def create_poll(self, **changes: Any) -> int:
+        """A poll that is live now (publishing requested, opened an hour ago)."""
+        values: dict[str, Any] = {
+            "question": "Где поставить новую детскую площадку?",
+            "options": ("Парк Победы", "Улица Мира", "Школьный двор"),
+            "opens_at": self.clock.now - timedelta(hours=1),
+            "closes_at": self.clock.now + timedelta(days=9),
+            "audience": Audience.ALL,
+        }
+        values.update(changes)
+        polls = self.core.polls
+        poll_id = await polls.create(PollSpec(**values), self.clock.now - timedelta(hours=1))
+        await polls.request_publish(poll_id, self.clock.now - timedelta(hours=1))
+        return poll_id
+
+    async def tg_sends(self, chat_id: int, count: int) -> list[dict[str, Any]]:
+        """Wait for `count` messages delivered to a Telegram chat; all of them, in order."""
+        await self.tg.wait_for(lambda _: len(self.tg.messages_to(chat_id)) >= count)
+        return self.tg.messages_to(chat_id)
+
+    async def vk_sends(self, peer_id: int, count: int) -> list[Request]:
+        def delivered(requests: list[Request]) -> list[Request] | None:
+            found = [
+                r
+                for r in requests
+                if r.method == "messages.send" and r.ok and r.params.get("peer_id") == peer_id
+            ]
+            return found if len(found) >= count else None
+
+        return await self.vk.wait_for(
+            delivered, within=START_TIMEOUT, what=f"{count} send(s) to {peer_id}"
+        )
+
+
+def telegram(user_id: int) -> ResidentKey:
+    return ResidentKey(Platform.TELEGRAM, str(user_id))
+
+
+def vk(user_id: int) -> ResidentKey:
+    return ResidentKey(Platform.VK, str(user_id))
+
+
+def tg_buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, callback data) of every inline button under a delivered Telegram message."""
+    markup = message.get("reply_markup") or {}
+    return [
+        (button["text"], button["callback_data"])
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+def vk_buttons(send: Request) -> list[tuple[str, str]]:
+    """(label, payload action) of every callback button of a VK messages.send."""
+    board = send.params.get("keyboard")
+    if not isinstance(board, dict):
+        return []
+    return [
+        (button["action"]["label"], button["action"]["payload"]["a"])
+        for row in board["buttons"]
+        for button in row
+    ]
+
+
+@asynccontextmanager
+async def polls_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[PollsBot]:
+    clock = clock or Clock()
+    async with FakeTelegram() as tg, FakeVK(group_id=GROUP_ID) as fake_vk:
+        configured = vk_settings(
+            settings,
+            fake_vk,
+            telegram_bot_token=SecretStr(TOKEN),
+            telegram_api_url=tg.url,
+            telegram_staff_chat_id=STAFF_CHAT,
+        )
+        core = await build_core(configured, clock)
+        channels = (TelegramChannel(core, poll_timeout=1), VkChannel(core, poll_wait=5))
+        tasks = [asyncio.create_task(channel.run()) for channel in channels]
+        try:
+            await tg.wait_for("getUpdates")
+            await fake_vk.wait_for(lambda _: bool(fake_vk.parked_polls), within=START_TIMEOUT)
+            tg.add_chat(STAFF_CHAT, type="supergroup", title="Пресс-служба")
+            tg.add_member(STAFF_CHAT, STAFF, "member", first_name="Мария")
+            tg.add_member(STAFF_CHAT, ADMIN, "administrator", first_name="Олег")
+            yield PollsBot(tg, fake_vk, core, clock, channels)
+        finally:
+            for channel in channels:
+                await channel.stop(5)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await core.database.dispose()
