@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot [run|console|migrate]` and the `vmeste-bot` script."""
+"""Entry point: `python -m bot [run|console|migrate|announce FILE]` and the `vmeste-bot` script."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
+from pathlib import Path
 
+from bot.core.announcements import AnnouncementFileError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database
 from faq import KnowledgeBaseError
@@ -25,29 +28,44 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "console", "migrate"],
+        choices=["run", "console", "migrate", "announce", "report"],
         help="run: every messenger whose token is set (default); console: chat in the "
-        "terminal; migrate: bring the database schema up to date",
+        "terminal; migrate: bring the database schema up to date; announce FILE.yaml: queue "
+        "an announcement for the running bot to send; report: write a report",
     )
+    parser.add_argument("file", nargs="?", type=Path, help="announce: the announcement file")
+    parser.add_argument("--since", type=date.fromisoformat, help="report: first day, YYYY-MM-DD")
+    parser.add_argument("--until", type=date.fromisoformat, help="report: last day, YYYY-MM-DD")
+    parser.add_argument("--out", type=Path, help="report: FILE.html or FILE.xlsx")
     args = parser.parse_args(argv)
+    if (args.command == "announce") != (args.file is not None):
+        parser.error("a FILE goes with announce, and only with it")
+    if args.command == "report" and not (args.since and args.until and args.out):
+        parser.error("report needs --since, --until and --out")
     try:
         settings = load_settings()
     except SettingsError as error:
         return _fail(str(error))
     _configure_logging(settings, console=args.command == "console")
+    if args.command == "report":
+        return _report(settings, args.since, args.until, args.out)
     try:
-        return asyncio.run(_dispatch(args.command, settings))
+        return asyncio.run(_dispatch(args.command, settings, args.file))
     except KnowledgeBaseError as error:
         more = len(error.errors) - 1
         tail = f" (and {more} more; see `python -m faq check`)" if more > 0 else ""
         return _fail(f"Knowledge base error: {error.errors[0]}{tail}")
+    except AnnouncementFileError as error:
+        return _fail(str(error))
     except KeyboardInterrupt:
         return 0
 
 
-async def _dispatch(command: str, settings: Settings) -> int:
+async def _dispatch(command: str, settings: Settings, file: Path | None = None) -> int:
     from bot import app
 
+    if command == "announce" and file is not None:
+        return await app.announce_file(settings, file, sys.stdout)
     if command == "migrate":
         database = Database(settings.database_url)
         await database.migrate()
@@ -61,6 +79,17 @@ async def _dispatch(command: str, settings: Settings) -> int:
         await app.run_console_channel(settings, sys.stdin, sys.stdout)
         return 0
     await app.run_messengers(settings)
+    return 0
+
+
+def _report(settings: Settings, since: date, until: date, out: Path) -> int:
+    from bot.reports.cli import ReportError, write_report
+
+    try:
+        asyncio.run(write_report(settings, since, until, out))
+    except ReportError as error:
+        return _fail(f"Report: {error}")
+    print(out)
     return 0
 
 

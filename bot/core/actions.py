@@ -91,6 +91,22 @@ class PollOtherAction:
         return f"po:{self.poll_id}"
 
 
+class PollVerb(StrEnum):
+    PUBLISH = "pub"
+    RESULTS = "res"
+
+
+@dataclass(frozen=True)
+class PollAdminAction:
+    """A button under a poll preview («Опубликовать») or its results in the staff chat."""
+
+    verb: PollVerb
+    poll_id: int
+
+    def encode(self) -> str:
+        return f"pa:{self.verb}:{self.poll_id}"
+
+
 @dataclass(frozen=True)
 class ConsentAction:
     """Accepting or declining the personal-data notice (152-ФЗ)."""
@@ -111,6 +127,54 @@ class ForgetAction:
         return f"fg:{int(self.confirm)}"
 
 
+@dataclass(frozen=True)
+class NotifyAction:
+    """«Да» / «Нет» to the one-time question whether a new resident wants announcements."""
+
+    accept: bool
+
+    def encode(self) -> str:
+        return f"nt:{int(self.accept)}"
+
+
+@dataclass(frozen=True)
+class SubscribeAction:
+    """Turning one announcement topic on or off (its position in ANNOUNCEMENT_TOPICS, from 1);
+    the wanted state rather than a toggle, so an old button pressed twice does no harm."""
+
+    topic: int
+    on: bool
+
+    def encode(self) -> str:
+        return f"sb:{self.topic}:{int(self.on)}"
+
+
+@dataclass(frozen=True)
+class AnnounceTopicAction:
+    """The topic of an announcement being prepared: 0 is an emergency alert, 1.. a topic."""
+
+    topic: int
+
+    def encode(self) -> str:
+        return f"an:{self.topic}"
+
+
+class AnnounceVerb(StrEnum):
+    SEND = "send"
+    LATER = "later"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class AnnounceAction:
+    """Under an announcement preview: send now, schedule, or drop it."""
+
+    verb: AnnounceVerb
+
+    def encode(self) -> str:
+        return f"ax:{self.verb}"
+
+
 Action = (
     ConsentAction
     | ForgetAction
@@ -121,6 +185,11 @@ Action = (
     | StaffAction
     | VoteAction
     | PollOtherAction
+    | PollAdminAction
+    | NotifyAction
+    | SubscribeAction
+    | AnnounceTopicAction
+    | AnnounceAction
 )
 
 
@@ -129,6 +198,10 @@ def parse_action(payload: str) -> Action | None:
     parts = payload.split(":")
     if len(parts) == 3 and parts[0] == "sa" and parts[1] in StaffVerb.__members__.values():
         return _staff_action(StaffVerb(parts[1]), parts[2])
+    if len(parts) == 3 and parts[0] == "pa" and parts[1] in PollVerb.__members__.values():
+        return PollAdminAction(PollVerb(parts[1]), int(parts[2])) if parts[2].isdigit() else None
+    if len(parts) == 2 and parts[0] == "ax" and parts[1] in AnnounceVerb.__members__.values():
+        return AnnounceAction(AnnounceVerb(parts[1]))
     try:
         numbers = [int(part) for part in parts[1:]]
     except ValueError:
@@ -152,6 +225,12 @@ def parse_action(payload: str) -> Action | None:
             return VoteAction(poll_id, position)
         case "po", [poll_id]:
             return PollOtherAction(poll_id)
+        case "nt", [accept] if accept in (0, 1):
+            return NotifyAction(bool(accept))
+        case "sb", [topic, on] if topic >= 1 and on in (0, 1):
+            return SubscribeAction(topic, bool(on))
+        case "an", [topic]:
+            return AnnounceTopicAction(topic)
     return None
 
 

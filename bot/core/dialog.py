@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.core import safety_texts, texts
 from bot.core.actions import (
@@ -12,8 +13,12 @@ from bot.core.actions import (
     ConsentAction,
     FeedbackAction,
     ForgetAction,
+    NotifyAction,
     PickAction,
+    PollOtherAction,
     RateAction,
+    SubscribeAction,
+    VoteAction,
     parse_action,
 )
 from bot.core.appeals import AppealService
@@ -23,9 +28,15 @@ from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.core.privacy import PrivacyService
 from bot.core.safety import Safety
+from bot.core.subscriptions import COMMANDS as SUBSCRIPTION_COMMANDS
+from bot.core.subscriptions import SubscriptionService
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import Exchange, Resident
 from faq import Candidate, Decision, FaqLibrary, Outcome, SmallTalk
+
+if TYPE_CHECKING:
+    # Only the type: the composition root hands the polls feature in.
+    from polls.residents import PollDialog
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +67,13 @@ class DialogService:
         safety: Safety,
         notice: str,
         clock: Clock = utc_now,
+        *,
+        polls: PollDialog,
+        subscriptions: SubscriptionService,
     ) -> None:
         self._database = database
+        self._polls = polls
+        self._subscriptions = subscriptions
         self._faq = faq
         self._messengers = messengers
         self._appeals = appeals
@@ -119,7 +135,11 @@ class DialogService:
             return await self._on_action(uow, resident, action, inbound_id)
         command = incoming.command
         if command == "start" or text.lower() in texts.START_WORDS:
+            await self._subscriptions.ask_once(uow, resident)
             return Turn((Reply(self._greeting, menu=MENU),), outcome="command")
+        if command in SUBSCRIPTION_COMMANDS:
+            topics = await self._subscriptions.command(uow, resident, command)
+            return Turn((topics,), outcome="command")
         if command == "help" or text == texts.MENU_HELP:
             return Turn((Reply(self._help, menu=MENU),), outcome="command")
         if command == "status" or text == texts.MENU_STATUS:
@@ -128,8 +148,14 @@ class DialogService:
             return Turn((await self._appeals.cancel(uow, resident),), outcome="command")
         if command == "forget_me":
             return Turn((self._privacy.forget_prompt(),), outcome="command")
+        if command == "polls":
+            replies = await self._polls.open_polls(uow, resident, self._clock())
+            return Turn(replies, outcome="polls")
         if resident.banned:
             return Turn((Reply(texts.BANNED_REPLY),), outcome="banned")
+        poll_answer = await self._polls.other_answer(uow, resident, text, self._clock())
+        if poll_answer is not None:
+            return Turn((poll_answer,), outcome="poll_other")
         active = await uow.appeals.active_for_resident(resident.id)
         if active:
             reply = await self._appeals.join(
@@ -262,11 +288,17 @@ class DialogService:
     ) -> Turn:
         if isinstance(action, ConsentAction):
             return await self._on_consent(uow, resident, action)
+        if isinstance(action, NotifyAction | SubscribeAction):
+            changed = await self._subscriptions.on_action(uow, resident, action)
+            return Turn((changed,), outcome="subscription")
         if isinstance(action, ForgetAction):
             if not action.confirm:
                 return Turn((Reply(texts.FORGET_CANCELLED),), outcome="forget_cancelled")
             await self._privacy.forget(uow, resident, actor=str(resident.key))
             return Turn((Reply(texts.FORGOTTEN),), outcome="forgotten")
+        if isinstance(action, VoteAction | PollOtherAction):
+            voted = await self._polls.on_action(uow, resident, action, self._clock())
+            return Turn((voted,), outcome="poll")
         if isinstance(action, RateAction):
             reply = await self._appeals.rate(uow, resident, action)
             if reply is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -22,6 +24,34 @@ class DeliveryError(Exception):
     def __init__(self, reason: str, *, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.unreachable = unreachable
+
+
+class RateLimited(DeliveryError):
+    """The platform asked to wait `retry_after` seconds (Telegram 429, VK flood errors) and
+    nothing of the reply was sent yet. Messengers raise it only inside `raising_rate_limits()`;
+    elsewhere they wait and retry on their own."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited: retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+_RAISE_RATE_LIMITS: ContextVar[bool] = ContextVar("raise_rate_limits", default=False)
+
+
+@contextmanager
+def raising_rate_limits() -> Iterator[None]:
+    """The broadcaster sends in here: one pause of its rate limiter then holds every send on
+    the platform, instead of each send in flight sleeping and retrying on its own."""
+    token = _RAISE_RATE_LIMITS.set(True)
+    try:
+        yield
+    finally:
+        _RAISE_RATE_LIMITS.reset(token)
+
+
+def rate_limits_raised() -> bool:
+    return _RAISE_RATE_LIMITS.get()
 
 
 class Messenger(Protocol):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.appeals import AppealRepository
+from bot.storage.broadcasts import BroadcastRepository, SubscriptionRepository
 from bot.storage.polls import PollRepository
 from bot.storage.privacy import PrivacyRepository
 from bot.storage.repositories import (
@@ -28,6 +29,8 @@ from bot.storage.repositories import (
     ResidentRepository,
     TransportStateRepository,
 )
+from bot.storage.saved_replies import SavedReplyRepository
+from bot.storage.topics import TopicRepository
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,10 @@ class UnitOfWork:
     appeals: AppealRepository
     privacy: PrivacyRepository
     polls: PollRepository
+    broadcasts: BroadcastRepository
+    subscriptions: SubscriptionRepository
+    topics: TopicRepository
+    saved_replies: SavedReplyRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -92,6 +99,10 @@ class UnitOfWork:
         self.appeals = AppealRepository(self.session)
         self.privacy = PrivacyRepository(self.session)
         self.polls = PollRepository(self.session)
+        self.broadcasts = BroadcastRepository(self.session)
+        self.subscriptions = SubscriptionRepository(self.session)
+        self.topics = TopicRepository(self.session)
+        self.saved_replies = SavedReplyRepository(self.session)
         return self
 
     async def __aexit__(

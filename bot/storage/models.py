@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -227,6 +228,7 @@ class PollRow(Base):
     publish_requested_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    results_published_at: Mapped[datetime | None]
 
 
 class PollOptionRow(Base):
@@ -269,3 +271,132 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class ForumTopicRow(Base):
+    """A resident's own topic in a forum staff chat. A topic staff deleted is recreated and
+    this row points at the new one, so there is one row per resident and chat."""
+
+    __tablename__ = "forum_topics"
+    __table_args__ = (
+        UniqueConstraint("staff_chat_id", "resident_id", name="uq_forum_topics_resident"),
+        UniqueConstraint("staff_chat_id", "topic_id", name="uq_forum_topics_topic"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_chat_id: Mapped[str] = mapped_column(String(64))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    topic_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SavedReplyRow(Base):
+    """A staff answer kept under a short name for `/r NAME`."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class NotificationSettingsRow(Base):
+    """A resident's answer to the one-time question about announcements, and whether they
+    opted out of everything (emergency alerts included) with /unsubscribe or by blocking the
+    bot."""
+
+    __tablename__ = "notification_settings"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), primary_key=True)
+    asked_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(8))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class SubscriptionRow(Base):
+    """A resident subscribed to one announcement topic."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("resident_id", "topic", name="uq_subscriptions_topic"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+
+
+class BroadcastRow(Base):
+    """One message to many residents (an announcement, a poll, its results). The audience is
+    resolved into deliveries when it starts, so later subscribers of a scheduled one count."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_scheduled", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[bool] = mapped_column(Boolean, default=False)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    platforms: Mapped[list[Any]] = mapped_column(JSON)
+    resident_ids: Mapped[list[Any] | None] = mapped_column(JSON)
+    staff_chat_id: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    scheduled_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    progress_step: Mapped[int] = mapped_column(Integer, default=0)
+    reported_at: Mapped[datetime | None]
+
+
+class BroadcastAttachmentRow(Base):
+    """Media of a broadcast: a platform handle, or the bytes when there is none (a file)."""
+
+    __tablename__ = "broadcast_attachments"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "position", name="uq_broadcast_attachments_position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(Text)
+    platform: Mapped[str | None] = mapped_column(String(16))
+    file_name: Mapped[str | None] = mapped_column(String(256))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class DeliveryRow(Base):
+    """One resident's copy of a broadcast. The unique key makes one row per resident; the row
+    is marked in its own transaction right after the send, so a restart sends only the rest."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "resident_id", name="uq_deliveries_recipient"),
+        Index("ix_deliveries_queue", "status", "platform", "priority", "id"),
+        Index("ix_deliveries_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_ids: Mapped[str | None] = mapped_column(String(256))
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.enums import ParseMode
@@ -27,17 +27,23 @@ from aiogram.types import (
 )
 
 from bot.core.messages import Attachment, AttachmentKind, Platform, Reply
-from bot.core.ports import DeliveryError
+from bot.core.ports import DeliveryError, RateLimited, rate_limits_raised
 from bot.core.text_split import split_text
+from bot.core.topics import TopicGone
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MAX_RETRIES = 5
+TOPIC_INTERVAL = 2.0
+TOPIC_GONE = ("message thread not found", "topic_deleted", "topic_id_invalid")
+TOPIC_CLOSED = "topic_closed"
+TOPIC_NOT_MODIFIED = "topic_not_modified"
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 Send = Callable[[], Awaitable[Message]]
+T = TypeVar("T")
 
 
 def render_markup(reply: Reply) -> Markup | None:
@@ -63,12 +69,77 @@ def render_markup(reply: Reply) -> Markup | None:
 class TelegramMessenger:
     platform = Platform.TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, topic_interval: float = TOPIC_INTERVAL) -> None:
         self._bot = bot
+        self._topic_interval = topic_interval
+        self._topic_lock = asyncio.Lock()
+        self._last_topic_at: float | None = None
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Text first (split at 4,096 characters), then media; a lone attachment carries a
         short text as its caption. Buttons go on the last message, `reply_to` on the first."""
+        return await self._send(chat_id, reply, None)
+
+    async def send_in_topic(self, chat_id: str, topic_id: str, reply: Reply) -> list[str]:
+        return await self._send(chat_id, reply, int(topic_id))
+
+    async def is_forum(self, chat_id: str) -> bool:
+        try:
+            chat = await self._bot.get_chat(chat_id=int(chat_id))
+        except TelegramAPIError as error:
+            raise DeliveryError(str(error)) from error
+        return bool(chat.is_forum)
+
+    async def create_topic(self, chat_id: str, name: str) -> str:
+        """Telegram limits how fast topics are created: creations are spaced by the interval
+        and a 429 is waited out."""
+        loop = asyncio.get_running_loop()
+        async with self._topic_lock:
+            if self._last_topic_at is not None:
+                await asyncio.sleep(
+                    max(0.0, self._last_topic_at + self._topic_interval - loop.time())
+                )
+            try:
+                topic = await self._call(
+                    lambda: self._bot.create_forum_topic(chat_id=int(chat_id), name=name)
+                )
+            finally:
+                self._last_topic_at = loop.time()
+        return str(topic.message_thread_id)
+
+    async def rename_topic(self, chat_id: str, topic_id: str, name: str) -> None:
+        await self._topic_call(
+            lambda: self._bot.edit_forum_topic(
+                chat_id=int(chat_id), message_thread_id=int(topic_id), name=name
+            )
+        )
+
+    async def set_topic_closed(self, chat_id: str, topic_id: str, closed: bool) -> None:
+        method = self._bot.close_forum_topic if closed else self._bot.reopen_forum_topic
+        await self._topic_call(
+            lambda: method(chat_id=int(chat_id), message_thread_id=int(topic_id))
+        )
+
+    async def _topic_call(self, call: Callable[[], Awaitable[bool]]) -> None:
+        try:
+            await self._call(call)
+        except DeliveryError as error:
+            # The topic is already as asked.
+            if TOPIC_NOT_MODIFIED not in str(error).lower():
+                raise
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        for _ in range(MAX_RETRIES):
+            try:
+                return await call()
+            except TelegramRetryAfter as error:
+                logger.warning("Telegram asks to slow down for %s s", error.retry_after)
+                await asyncio.sleep(error.retry_after)
+            except TelegramAPIError as error:
+                raise _delivery_error(error) from error
+        raise DeliveryError("Telegram kept refusing with flood control")
+
+    async def _send(self, chat_id: str, reply: Reply, thread: int | None) -> list[str]:
         media = list(reply.attachments)
         caption: str | None = None
         texts = split_text(reply.text, MESSAGE_LIMIT) if reply.text else []
@@ -77,12 +148,16 @@ class TelegramMessenger:
         count = len(texts) + len(media)
         calls: list[Send] = []
         for index, part in enumerate(texts):
-            options = self._options(chat_id, reply, first=index == 0, last=index == count - 1)
+            options = self._options(
+                chat_id, reply, thread, first=index == 0, last=index == count - 1
+            )
             calls.append(self._text(part, options))
         for index, attachment in enumerate(media, len(texts)):
-            options = self._options(chat_id, reply, first=index == 0, last=index == count - 1)
+            options = self._options(
+                chat_id, reply, thread, first=index == 0, last=index == count - 1
+            )
             calls.append(self._media(attachment, caption, options))
-        ids = [str(await self._deliver(call)) for call in calls]
+        ids = [str(await self._deliver(call, first=not n)) for n, call in enumerate(calls)]
         if reply.pin and ids:
             await self._pin(chat_id, ids[0])
         return ids
@@ -101,11 +176,15 @@ class TelegramMessenger:
         return buffer.read()
 
     @staticmethod
-    def _options(chat_id: str, reply: Reply, *, first: bool, last: bool) -> dict[str, Any]:
+    def _options(
+        chat_id: str, reply: Reply, thread: int | None, *, first: bool, last: bool
+    ) -> dict[str, Any]:
         options: dict[str, Any] = {
             "chat_id": int(chat_id),
             "reply_markup": render_markup(reply) if last else None,
         }
+        if thread is not None:
+            options["message_thread_id"] = thread
         if reply.reply_to is not None and first:
             options["reply_parameters"] = ReplyParameters(
                 message_id=int(reply.reply_to), allow_sending_without_reply=True
@@ -139,21 +218,34 @@ class TelegramMessenger:
         }
         return senders.get(attachment.kind, lambda: bot.send_document(document=file, **captioned))
 
-    async def _deliver(self, send: Send) -> int:
+    async def _deliver(self, send: Send, *, first: bool) -> int:
         for _ in range(MAX_RETRIES):
             try:
                 message = await send()
             except TelegramRetryAfter as error:
+                # Only before any part went out: a retry of the whole reply must not repeat it.
+                if first and rate_limits_raised():
+                    raise RateLimited(error.retry_after) from error
                 logger.warning("Telegram asks to slow down for %s s", error.retry_after)
                 await asyncio.sleep(error.retry_after)
             except (TelegramForbiddenError, TelegramNotFound) as error:
                 raise DeliveryError(error.message, unreachable=True) from error
             except TelegramBadRequest as error:
-                unreachable = "chat not found" in error.message.lower()
-                raise DeliveryError(error.message, unreachable=unreachable) from error
+                raise _delivery_error(error) from error
             else:
                 return message.message_id
         raise DeliveryError("Telegram kept refusing with flood control")
+
+
+def _delivery_error(error: TelegramAPIError) -> DeliveryError:
+    reason = error.message.lower()
+    if any(gone in reason for gone in TOPIC_GONE):
+        return TopicGone(error.message, closed=False)
+    if TOPIC_CLOSED in reason:
+        return TopicGone(error.message, closed=True)
+    if isinstance(error, TelegramForbiddenError | TelegramNotFound):
+        return DeliveryError(error.message, unreachable=True)
+    return DeliveryError(error.message, unreachable="chat not found" in reason)
 
 
 def _input_file(attachment: Attachment) -> str | BufferedInputFile:
