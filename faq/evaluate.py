@@ -63,6 +63,7 @@ def evaluate_with(
     decide: Callable[[str], Decision], rows: list[Row]
 ) -> tuple[dict[str, Any], list[str]]:
     correct = match_rows = match_right = one_tap = escalate_rows = escalate_ok = wrong = 0
+    first = listed = 0
     timings: list[float] = []
     misses: list[str] = []
     for row in rows:
@@ -77,6 +78,9 @@ def evaluate_with(
             match_right += right
             one_tap += right or row.expected_id in suggested
             wrong += answered is not None and not right
+            ranked = [c.entry_id for c in decision.candidates]
+            first += ranked[:1] == [row.expected_id]
+            listed += row.expected_id in ranked
         else:
             escalate_rows += 1
             right = answered is None
@@ -96,6 +100,8 @@ def evaluate_with(
         "one_tap": round(one_tap / match_rows, 4) if match_rows else 0.0,
         "escalate_ok": round(escalate_ok / escalate_rows, 4) if escalate_rows else 0.0,
         "wrong_answers": wrong,
+        "top1": round(first / match_rows, 4) if match_rows else 0.0,
+        "top3": round(listed / match_rows, 4) if match_rows else 0.0,
         "p50_ms": round(_percentile(timings, 0.5), 3),
         "p99_ms": round(_percentile(timings, 0.99), 3),
     }
@@ -174,7 +180,8 @@ def run_fit(library: FaqLibrary, questions: Path) -> int:
     on all rows and print the weights to paste into `faq.matcher.MODEL`.
 
     The held-out figures are printed for a range of answer thresholds so that the default
-    can be chosen on data the weights never saw."""
+    can be chosen on data the weights never saw; the per-half lines also give the ranking
+    accuracy (top1, top3) of each half, which does not depend on the model."""
     rows = read_rows(questions)
     limits = library.thresholds
     matcher = Matcher(library.entries, limits)

@@ -11,7 +11,9 @@ An entry's score (0–100) blends four measures:
   weaker, the answer).
 
 Long messages are mostly stories around one question, so when a message has several
-sentences, the words outside its question sentences count less.
+sentences, the words outside its question sentences count less. Words that name no topic
+(question words, «надо», «такой», «сделать») keep a small fixed weight, and a word the
+knowledge base does not know borrows the weight of known words of its root.
 
 The index is a set of inverted lists in flat numpy arrays over shared vocabularies of
 lemmas and n-grams, so a message is scored against every entry with a few vectorised sums
@@ -38,12 +40,12 @@ from faq.kb import FaqEntry
 from faq.normalize import (
     GREETING_CORE,
     GREETINGS,
-    INTERROGATIVES,
     POLITENESS,
     THANKS,
     Normalizer,
     Token,
     content_lemmas,
+    is_light,
     vocabulary_of,
 )
 from faq.signals import QUESTION_WORDS, StaffSignal, staff_signal
@@ -51,7 +53,7 @@ from faq.signals import QUESTION_WORDS, StaffSignal, staff_signal
 Floats = npt.NDArray[np.float64]
 
 ANSWER_WEIGHT = 0.5
-INTERROGATIVE_WEIGHT = 0.5
+LIGHT_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.4
 GRAM_SIZES = (3, 4)
 WEIGHT_COVERAGE = 0.35
@@ -65,6 +67,8 @@ MIN_SUGGEST_SCORE = 10.0
 PREFIX = 5
 SHARED_ROOT = 0.7
 ROOT_SIMILARITY = 0.8
+MAX_SIMILAR = 3
+VERB_PREFIXES = ("пере", "под", "при", "про", "раз", "рас", "вы", "до", "за", "на", "по", "от", "с")
 TOP = 3
 
 _SENTENCE = re.compile(r"[^.!?…\n]+[.!?…\n]*")
@@ -134,6 +138,7 @@ class Scores:
 
     score: Floats
     coverage: Floats
+    asked: Floats
     cosine: Floats
     gram_question: Floats
     gram_entry: Floats
@@ -144,6 +149,7 @@ FEATURES = (
     "top",
     "lead",
     "coverage",
+    "asked",
     "agreement",
     "consensus",
     "unknown",
@@ -161,6 +167,7 @@ class Evidence:
     top: float  # the top score, 0–1
     lead: float  # the top entry's lead over the runner-up, relative to the top score
     coverage: float  # IDF share of the message's words the top entry knows
+    asked: float  # the same share counting only its questions, keywords and synonyms
     agreement: float  # the top entry's coverage over the best coverage of any entry
     consensus: float  # share of the four measures whose best entry is the top entry
     unknown: float  # IDF share of the message's words no entry knows
@@ -200,11 +207,37 @@ class Model:
 
 # Fitted with `python -m faq fit` on the 240-row development set: L2-regularised logistic
 # regression (ridge 0.3) over the messages the model decides on (no small talk, no staff
-# signal). Held out, even→odd / odd→even at answer ≥ 50: overall 0.800 / 0.758, wrong
-# answers 6 / 8, one_tap 0.912 / 0.921; the weights below are the fit on all rows.
+# signal). Held out, even→odd / odd→even at answer ≥ 55: overall 0.800 / 0.783, wrong
+# answers 5 / 7, one_tap 0.934 / 0.944; the weights below are the fit on all rows.
 MODEL = Model(
-    right_weights=(-3.11, 1.028, 1.995, 1.508, -0.261, 1.307, -0.832, 0.678, 0.103, 0.1, 2.022),
-    listed_weights=(-1.94, 1.768, 0.371, 2.845, -0.659, 0.594, -2.049, 0.98, 0.354, 1.062, 2.114),
+    right_weights=(
+        -3.87,
+        1.049,
+        2.241,
+        1.701,
+        0.49,
+        -0.013,
+        0.831,
+        -0.438,
+        0.962,
+        0.358,
+        0.647,
+        1.926,
+    ),
+    listed_weights=(
+        -2.202,
+        1.757,
+        0.397,
+        2.523,
+        1.083,
+        -0.91,
+        0.78,
+        -1.633,
+        0.949,
+        0.435,
+        1.056,
+        2.305,
+    ),
 )
 
 
@@ -227,6 +260,7 @@ def _evidence(scores: Scores, top: list[int], words: int, signal: StaffSignal) -
         top=first,
         lead=(first - second) / first if first > 0 else 0.0,
         coverage=float(scores.coverage[best]),
+        asked=float(scores.asked[best]),
         agreement=float(scores.coverage[best]) / widest if widest > 0 else 0.0,
         consensus=sum(int(np.argmax(m)) == best for m in measures) / len(measures),
         unknown=scores.unknown_share,
@@ -309,6 +343,18 @@ class Matcher:
             len(entries),
         )
 
+        # A word found only in an answer is weaker evidence that the entry is the one asked
+        # about; the decision reads this narrower coverage separately.
+        strong_terms = np.asarray(cov_terms, dtype=np.int64)[np.asarray(cov_shares) == 1.0]
+        strong_entries = np.asarray(cov_entries, dtype=np.int64)[np.asarray(cov_shares) == 1.0]
+        self._asked = _Inverted(
+            strong_terms,
+            strong_entries,
+            np.ones(len(strong_terms)),
+            len(self._lemma_ids),
+            len(entries),
+        )
+
         q_terms: list[int] = []
         q_units: list[int] = []
         q_weights: list[float] = []
@@ -330,13 +376,12 @@ class Matcher:
         # weaker) give the IDF; the questions are indexed separately with the same IDF.
         self._gram_ids: dict[str, int] = {}
         entry_docs = [
-            [(lemma, 1.0) for lemma in entry_strong if lemma not in INTERROGATIVES]
-            + [(lemma, ANSWER_WEIGHT) for lemma in entry_weak if lemma not in INTERROGATIVES]
+            [(lemma, 1.0) for lemma in entry_strong if not is_light(lemma)]
+            + [(lemma, ANSWER_WEIGHT) for lemma in entry_weak if not is_light(lemma)]
             for entry_strong, entry_weak in zip(strong, weak, strict=True)
         ]
         question_docs = [
-            [(lemma, 1.0) for lemma in lemmas if lemma not in INTERROGATIVES]
-            for lemmas in question_lemmas
+            [(lemma, 1.0) for lemma in lemmas if not is_light(lemma)] for lemmas in question_lemmas
         ]
         e_units, e_grams, e_raw = self._gram_matrix(entry_docs)
         q_units_g, q_grams, q_raw = self._gram_matrix(question_docs)
@@ -363,9 +408,9 @@ class Matcher:
 
         self._by_prefix: dict[str, list[str]] = {}
         for lemma in sorted(self._lemma_ids):
-            if len(lemma) >= PREFIX and lemma not in INTERROGATIVES:
+            if len(lemma) >= PREFIX and not is_light(lemma):
                 self._by_prefix.setdefault(lemma[:PREFIX], []).append(lemma)
-        self._similar: dict[str, tuple[str, float] | None] = {}
+        self._similar: dict[str, tuple[str, ...]] = {}
 
         owners: dict[str, list[int]] = {}
         for index, entry_keywords in enumerate(keywords):
@@ -410,59 +455,73 @@ class Matcher:
         )
 
     def _term_weight(self, lemma: str) -> float:
-        if lemma in INTERROGATIVES:
-            return INTERROGATIVE_WEIGHT
+        if is_light(lemma):
+            return LIGHT_WEIGHT
         return float(self._idf[self._lemma_ids[lemma]])
 
     def _weights(self, focus: Mapping[str, float]) -> tuple[dict[str, float], float]:
         """IDF weight per lemma, scaled by how central the lemma is to the message, and the
         weight of lemmas the knowledge base does not know at all.
 
-        A lemma unknown to the knowledge base borrows the most similar known lemma (shared
-        beginning), with the weight scaled by the similarity.
+        A lemma unknown to the knowledge base borrows the most similar known lemmas (the
+        longest shared beginning), each with a reduced weight.
         """
         weights: dict[str, float] = {}
         unknown = 0.0
         for lemma, share in focus.items():
-            if lemma in INTERROGATIVES:
-                weights[lemma] = INTERROGATIVE_WEIGHT * share
+            if is_light(lemma):
+                weights[lemma] = LIGHT_WEIGHT * share
                 continue
             if lemma in self._lemma_ids:
                 weight = self._term_weight(lemma) * share
                 weights[lemma] = max(weights.get(lemma, 0.0), weight)
                 continue
-            similar = self._similar_lemma(lemma)
-            if similar is None:
+            similar = self._similar_lemmas(lemma)
+            if not similar:
                 weights[lemma] = self._unknown_idf * share
                 unknown += weights[lemma]
-            else:
-                known, similarity = similar
-                weight = self._term_weight(known) * similarity * share
+            for known in similar:
+                weight = self._term_weight(known) * ROOT_SIMILARITY * share
                 weights[known] = max(weights.get(known, 0.0), weight)
         return weights, unknown
 
-    def _similar_lemma(self, lemma: str) -> tuple[str, float] | None:
-        """A known lemma of the same root: a long shared beginning («компенсировать» ~
-        «компенсация», «прописать» ~ «прописаться»); typos were fixed by the normaliser."""
-        if lemma in self._similar:
-            return self._similar[lemma]
-        found: tuple[str, float] | None = None
+    def _similar_lemmas(self, lemma: str) -> tuple[str, ...]:
+        """Known lemmas of the same root: a long shared beginning («компенсировать» ~
+        «компенсация», «прописать» ~ «прописаться»); typos were fixed by the normaliser.
+        Equally close lemmas are all kept, since nothing tells which one is meant."""
+        cached = self._similar.get(lemma)
+        if cached is not None:
+            return cached
+        found: list[str] = []
         best = 0
-        for known in self._by_prefix.get(lemma[:PREFIX], ()):
-            common = PREFIX
-            limit = min(len(lemma), len(known))
-            while common < limit and lemma[common] == known[common]:
-                common += 1
-            if common > best and common >= SHARED_ROOT * limit:
-                best, found = common, (known, ROOT_SIMILARITY)
+        # Without its verbal prefix the word may meet its root in a noun
+        # («построить» ~ «строительство»); the bare word is tried first.
+        stems = [lemma] + [
+            lemma[len(prefix) :]
+            for prefix in VERB_PREFIXES
+            if lemma.startswith(prefix) and len(lemma) - len(prefix) >= PREFIX
+        ]
+        for stem in stems:
+            for known in self._by_prefix.get(stem[:PREFIX], ()):
+                common = PREFIX
+                limit = min(len(stem), len(known))
+                while common < limit and stem[common] == known[common]:
+                    common += 1
+                if common >= SHARED_ROOT * limit and common >= best:
+                    if common > best:
+                        best, found = common, []
+                    found.append(known)
+            if found:
+                break
+        result = tuple(found[:MAX_SIMILAR])
         if len(self._similar) < 100000:
-            self._similar[lemma] = found
-        return found
+            self._similar[lemma] = result
+        return result
 
     def _query_grams(self, focus: Mapping[str, float]) -> tuple[list[int], list[float]]:
         raw: dict[str, float] = {}
         for lemma, weight in focus.items():
-            if lemma not in INTERROGATIVES:
+            if not is_light(lemma):
                 for gram in _lemma_grams(lemma):
                     raw[gram] = raw.get(gram, 0.0) + weight
         ids: list[int] = []
@@ -488,7 +547,9 @@ class Matcher:
         query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         known = [(self._lemma_ids[k], w) for k, w in weights.items() if k in self._lemma_ids]
         terms = [t for t, _ in known]
-        coverage = self._coverage.product(terms, [w / total for _, w in known])
+        shares = [w / total for _, w in known]
+        coverage = self._coverage.product(terms, shares)
+        asked = self._asked.product(terms, shares)
         per_question = self._question_cosine.product(terms, [w / query_norm for _, w in known])
         cosine = np.maximum.reduceat(per_question, self._first_question)
         gram_ids, gram_values = self._query_grams(focus)
@@ -507,7 +568,7 @@ class Matcher:
             owner = self._keyword_owner.get(lemma)
             if owner is not None:
                 score[owner] += KEYWORD_BONUS
-        return Scores(score, coverage, cosine, gram_question, gram_entry, unknown / total)
+        return Scores(score, coverage, asked, cosine, gram_question, gram_entry, unknown / total)
 
     def focus(self, text: str, tokens: list[Token]) -> dict[str, float]:
         """Content lemmas with weights: words outside the question sentences count less."""

@@ -18,6 +18,8 @@ from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[a-zа-я0-9]+")
 _LATIN = re.compile(r"^[a-z]+$")
+# Web and e-mail addresses: the host is group 1.
+_LINK = re.compile(r"(?:https?://|[\w.+-]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,})\b(?:[/?#]\S*)?")
 
 # Longest sequences first: the transliteration is greedy.
 _TRANSLIT = (
@@ -312,6 +314,37 @@ SLANG: Mapping[str, tuple[str, ...]] = {
     "мед": ("медицинский",),
     "гос": ("государственный",),
     "зем": ("земельный",),
+    # Colloquial verbs and nouns → the neutral word an answer would use.
+    "посеять": ("потерять",),
+    "утерять": ("потерять",),
+    "утеря": ("потерять",),
+    "стереть": ("удалить",),
+    "бумага": ("документ",),
+    "бумажка": ("документ",),
+    "похороны": ("захоронение",),
+    "похоронить": ("захоронение",),
+    "бездомный": ("бродячий",),
+    "мэр": ("глава",),
+    "маршрутка": ("автобус", "маршрут"),
+    "ясли": ("детский", "сад"),
+    "загранпаспорт": ("заграничный", "паспорт"),
+    # A doctor's speciality names a doctor.
+    "окулист": ("врач",),
+    "офтальмолог": ("врач",),
+    "лор": ("врач",),
+    "отоларинголог": ("врач",),
+    "хирург": ("врач",),
+    "невролог": ("врач",),
+    "кардиолог": ("врач",),
+    "эндокринолог": ("врач",),
+    "гинеколог": ("врач",),
+    "уролог": ("врач",),
+    "дерматолог": ("врач",),
+    "травматолог": ("врач",),
+    "стоматолог": ("врач",),
+    "педиатр": ("врач",),
+    "терапевт": ("врач",),
+    "специалист": ("врач",),
 }
 # Clipped first parts of compounds («соцконтракт», «медсправка», «земучасток»): an unknown
 # word that starts with one and ends with a known word is read as the two words.
@@ -330,6 +363,11 @@ CLIPPED = {
 INTERROGATIVES = frozenset(
     ["когда", "куда", "где", "откуда", "сколько", "почему", "зачем", "кто", "какой", "чей", "каков"]
 )
+# Verbs that stand in for any action («что делать», «как сделать»): no topic of their own.
+_LIGHT_VERBS = frozenset(["делать", "сделать", "поделать"])
+# Grammatical classes without a topic: predicatives («надо», «можно», «нужно»),
+# pronominal adjectives («такой», «какой-то») and pronouns.
+_LIGHT_GRAMMEMES = frozenset(["PRED", "Apro", "NPRO"])
 _MIN_CORRECTABLE = 4
 
 
@@ -366,8 +404,17 @@ def transliterate(word: str) -> str:
     return "".join(out)
 
 
+def _link_name(match: re.Match[str]) -> str:
+    """A link stands for its site's name only, one word: its longest label below the
+    top-level domain («dom.gosuslugi.ru» → «gosuslugi», «nalog.gov.ru» → «nalog»). Parts
+    of an address are not prose, and one repeated in many answers would otherwise attach
+    words such as «adm» → «администрация» to every entry."""
+    labels = match.group(1).split(".")[:-1]
+    return " " + max(labels, key=len).replace("-", "") + " "
+
+
 def surface_words(text: str) -> list[str]:
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(_LINK.sub(_link_name, fold(text)))
     return [transliterate(w) if _LATIN.match(w) else w for w in words]
 
 
@@ -451,6 +498,15 @@ def _unclip(word: str) -> tuple[str, ...] | None:
 @lru_cache(maxsize=1000)
 def _expansions(key: str) -> tuple[str, ...]:
     return tuple(_analyse(word)[0] for word in SLANG.get(key, ()))
+
+
+@lru_cache(maxsize=100000)
+def is_light(lemma: str) -> bool:
+    """A lemma that names no topic though it is not a stop word: question words, modal
+    predicatives, pronominal words and light verbs. They keep a small fixed weight."""
+    if lemma in INTERROGATIVES or lemma in _LIGHT_VERBS:
+        return True
+    return not _LIGHT_GRAMMEMES.isdisjoint(re.split(r"[ ,]", _analyse(lemma)[1]))
 
 
 def content_lemmas(tokens: Iterable[Token]) -> list[str]:
