@@ -509,6 +509,23 @@ def is_light(lemma: str) -> bool:
     return not _LIGHT_GRAMMEMES.isdisjoint(re.split(r"[ ,]", _analyse(lemma)[1]))
 
 
+_NOMINAL_POS = frozenset(["NOUN", "ADJF", "UNKN", "LATN"])
+
+
+@lru_cache(maxsize=100000)
+def is_nominal(lemma: str) -> bool:
+    """A noun or adjective (or an unknown word, usually an abbreviation such as «мфц»):
+    the words that name what a message is about, as opposed to what is done or when."""
+    if is_light(lemma):
+        return False
+    return re.split(r"[ ,]", _analyse(lemma)[1])[0] in _NOMINAL_POS
+
+
+@lru_cache(maxsize=100000)
+def is_verb(lemma: str) -> bool:
+    return re.split(r"[ ,]", _analyse(lemma)[1])[0] in {"INFN", "VERB"}
+
+
 def content_lemmas(tokens: Iterable[Token]) -> list[str]:
     """Topic-bearing lemmas with slang expanded, in order, without repeats."""
     seen: dict[str, None] = {}

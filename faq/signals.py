@@ -7,9 +7,13 @@ The signals here are grammatical and structural, not lists of phrases:
 - a demand: an imperative addressed to the administration (verbs of asking for information,
   «подскажите», «дайте номер», do not count), or «требую», «сколько можно»;
 - a concrete place: a street or house with a number;
-- an ongoing incident: a duration such as «третий день», «вторую неделю», «с сентября»;
+- an ongoing incident: a duration such as «третий день», «вторую неделю», «с сентября»
+  (a number of years alone is an age: «ребёнку 7 лет»);
 - a personal case: the writer's own application, appeal or payment with a number or a
-  past-tense story of what happened to it («подала документы… проверьте»);
+  past-tense story of what happened to it («подала документы… проверьте»), a refusal told
+  in the first person («нам отказали», «меня не приняли»), or «в моём случае»;
+- a report: a message that asks nothing but tells what happened or exclaims («упало
+  дерево на провода, искрит!»); «!!!» alone only strengthens the other signs;
 - a procedure question: «куда», «как», «где», «к кому», «что делать», «можно ли» — its
   presence turns a would-be escalation into a suggestion, because the writer asks how.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from faq.normalize import Token, fold
 
@@ -59,17 +64,21 @@ _MONTHS = (
     "январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр|"
     "лета|осени|зимы|весны|утра|вечера|ночи|прошлого|позапрошлого"
 )
-_ORDINAL = (
-    r"втор\w*|трет\w*|четверт\w*|пят\w*|шест\w*|седьм\w*|десят\w*|"
-    r"\d+|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|несколько|много"
-)
+_ORDINALS = r"втор\w*|трет\w*|четверт\w*|пят[аыоу]\w*|шест[аыоу]\w*|седьм\w*|десят[аыоу]\w*"
+_COUNTS = r"\d+|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять|несколько|много"
 _UNITS = r"(?:день|дня|дней|сутки|суток|недел\w*|месяц\w*|час\w*|год\w*|лет)"
+_SHORT_UNITS = r"(?:день|дня|дней|сутки|суток|недел\w*|месяц\w*|час\w*)"
+# A number of years is usually an age («ребёнку 7 лет», «нам по 28 лет»), not how long
+# something has lasted: years count as a duration only as an ordinal («третий год») or with
+# «уже» or «назад».
 _DURATION = re.compile(
-    rf"\b(?:уже\s+)?(?:{_ORDINAL})\s+{_UNITS}\b|\bс\s+(?:{_MONTHS})\w*\b|"
+    rf"\b(?:уже\s+)?(?:{_ORDINALS}|{_COUNTS})\s+{_SHORT_UNITS}\b|"
+    rf"\b(?:уже\s+)?(?:{_ORDINALS})\s+{_UNITS}\b|\bуже\s+(?:{_COUNTS})\s+{_UNITS}\b|"
+    rf"\bс\s+(?:{_MONTHS})\w*\b|"
     rf"\b(?:уже|целую|целый|всю|весь)\s+{_UNITS}\b|\b{_UNITS}\s+назад\b|\bс\s+\d{{4}}\b"
 )
 _STREET = re.compile(
-    r"\b(?:ул|улиц\w*|пер|переул\w*|просп\w*|пр-т|дом\w*|д|кв|квартир\w*)\.?\s*"
+    r"\b(?:ул|улиц\w*|пер|переул\w*|просп\w*|пр-т|дом\w*|д|кв|квартир\w*)(?![а-яё])\.?\s*"
     r"(?:[а-я]+\s+){0,2}\d+|"
     r"\b(?:на|по|у|возле|около)\s+(?:ул\.?\s+)?[А-ЯЁ][а-яё]+\s+\d+"
 )
@@ -77,6 +86,17 @@ _CASE_NUMBER = re.compile(r"(?:№|номер\w*|заявлени\w*|обращ�
 _EMPHASIS = re.compile(r"!{2,}|\?{2,}!|!\?{1,}")
 _REPROACH = re.compile(r"\bсколько\s+можно\b|\bэто\s+(?:нормально|как|законно)\b|\bпозор")
 _DEMAND_FIRST_PERSON = frozenset(["требовать", "настаивать"])
+# Verbs of refusing, and verbs of granting that say the same when negated («не приняли»):
+# told in the past about the writer, they make the message a dispute over one case.
+_REFUSE_VERBS = frozenset(["отказать", "отказаться", "отклонить"])
+_GRANT_VERBS = frozenset(
+    ["принять", "дать", "выдать", "одобрить", "назначить", "засчитать", "зарегистрировать"]
+)
+# A past-tense verb after these states a purpose, not an event.
+_PURPOSE = frozenset(["чтобы", "чтоб"])
+# «в моём случае», «в нашей ситуации»: the writer wants a verdict on their own situation.
+_CASE_WORDS = frozenset(["случай", "ситуация"])
+_OWN = frozenset(["мой", "наш"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +109,8 @@ class StaffSignal:
 
 
 def _is_demand(token: Token) -> bool:
-    if "impr" in token.tag and "VERB" in token.tag:
+    # Abbreviations such as «см» parse as imperatives but ask nothing of anyone.
+    if "impr" in token.tag and "VERB" in token.tag and "Abbr" not in token.tag:
         return token.lemma not in _INFO_VERBS
     return token.lemma in _DEMAND_FIRST_PERSON and "1per" in token.tag
 
@@ -99,24 +120,78 @@ def _asks_procedure(tokens: list[Token]) -> bool:
     return bool(lemmas & _PROCEDURE_WORDS) or "делать" in lemmas
 
 
+def _told(tokens: list[Token]) -> list[Token]:
+    """Verbs that tell what happened. The first past form after «чтобы» and one next to
+    «бы» state a wish or a condition («есть программа, чтоб помогли с жильём?»)."""
+    told: list[Token] = []
+    purpose = False
+    for index, token in enumerate(tokens):
+        if token.lemma in _PURPOSE:
+            purpose = True
+            continue
+        if "VERB" not in token.tag or "past" not in token.tag:
+            continue
+        if purpose or "бы" in {t.lemma for t in tokens[max(0, index - 1) : index + 2]}:
+            purpose = False
+            continue
+        told.append(token)
+    return told
+
+
 def _personal_past(tokens: list[Token]) -> bool:
     """A first-person story: «подала», «мы сдали», «нам отказали», «мне пришёл»."""
     speaker = bool({t.lemma for t in tokens} & _SPEAKER)
-    past = sum(1 for t in tokens if "VERB" in t.tag and "past" in t.tag)
-    return speaker and past >= 1
+    return speaker and bool(_told(tokens))
+
+
+def _refused(tokens: list[Token]) -> bool:
+    """Something was refused in the past tense: «отказали», «отклонили», «не приняли»."""
+    told = {id(t) for t in _told(tokens)}
+    for before, token in zip([None, *tokens], tokens, strict=False):
+        if id(token) not in told:
+            continue
+        if token.lemma in _REFUSE_VERBS:
+            return True
+        if token.lemma in _GRANT_VERBS and before is not None and before.lemma == "не":
+            return True
+    return False
+
+
+def _own_situation(tokens: list[Token]) -> bool:
+    return any(
+        first.lemma in _OWN and second.lemma in _CASE_WORDS for first, second in pairwise(tokens)
+    )
+
+
+def _is_question(tokens: list[Token], text: str) -> bool:
+    """A question mark, a question word or a request for information («подскажите»)."""
+    return "?" in text or any(
+        t.lemma in QUESTION_WORDS or ("impr" in t.tag and t.lemma in _INFO_VERBS) for t in tokens
+    )
 
 
 def staff_signal(tokens: list[Token], text: str) -> StaffSignal:
     lowered = fold(text)
+    lemmas = {t.lemma for t in tokens}
+    speaker = bool(lemmas & _SPEAKER)
     demand = any(_is_demand(t) for t in tokens)
     place = bool(_STREET.search(text.replace("ё", "е")))
     ongoing = bool(_DURATION.search(lowered))
     case_number = bool(_CASE_NUMBER.search(lowered))
-    reproach = bool(_REPROACH.search(lowered)) or bool(_EMPHASIS.search(text))
     asks = _asks_procedure(tokens)
     personal = _personal_past(tokens)
-    lemmas = {t.lemma for t in tokens}
-    own_case = bool(lemmas & _SPEAKER) and bool(lemmas & _CASE_NOUNS) and ongoing
+    refusal = speaker and _refused(tokens)
+    own_case = (speaker and bool(lemmas & _CASE_NOUNS) and ongoing) or _own_situation(tokens)
+    emphasis = bool(_EMPHASIS.search(text))
+    # «!!!» and «?!» show feeling, which is no case by itself; they strengthen other signs.
+    reproach = bool(_REPROACH.search(lowered)) or (
+        emphasis
+        and (demand or place or ongoing or case_number or refusal or (personal and not asks))
+    )
+    # A message that asks nothing but tells what happened («упало дерево», «врач не
+    # пришёл») or exclaims reports an incident; the FAQ answers questions. Present-tense
+    # statements («врач на дом приходит или только скорая») are often unmarked questions.
+    report = not _is_question(tokens, text) and (emphasis or bool(_told(tokens)))
 
     found = [
         name
@@ -128,6 +203,8 @@ def staff_signal(tokens: list[Token], text: str) -> StaffSignal:
             ("reproach", reproach),
             ("personal story", personal),
             ("own case", own_case),
+            ("refusal", refusal),
+            ("report without a question", report),
         )
         if present
     ]
@@ -139,6 +216,10 @@ def staff_signal(tokens: list[Token], text: str) -> StaffSignal:
         + ongoing
         + reproach
         + (personal and not asks)
+        # Asking how to proceed after a refusal is still a dispute over one case, so a
+        # refusal outweighs a procedure question and at least keeps the FAQ from answering.
+        + 3 * refusal
+        + report
     )
     if asks:
         strength -= 2

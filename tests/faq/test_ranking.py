@@ -36,3 +36,32 @@ def test_site_address_in_an_answer_does_not_make_a_topic() -> None:
 def test_prefixed_verb_meets_its_root_noun() -> None:
     ranked = _matcher().analyse("хочу построить баню, что нужно").ranked
     assert ranked[0].entry_id == "building-permit"
+
+
+def test_a_topic_unknown_to_the_questions_is_not_answered() -> None:
+    matcher = Matcher(
+        (
+            FaqEntry(
+                "pharmacy",
+                None,
+                ("Где купить лекарства ночью?",),
+                "Дежурная аптека на ул. Больничной, 3; там можно купить лекарства круглосуточно.",
+            ),
+            FaqEntry("bus", None, ("Где посмотреть расписание автобусов?",), "На остановках."),
+        ),
+        Thresholds(answer=30),
+    )
+    analysis = matcher.analyse("где купить дрова с доставкой")
+    assert analysis.ranked[0].entry_id == "pharmacy"
+    assert analysis.evidence is not None and analysis.evidence.anchor == 0
+    assert matcher.judge(analysis).entry_id is None
+    assert matcher.decide("где купить лекарства ночью").entry_id == "pharmacy"
+
+
+def test_a_prefix_is_stripped_from_verbs_only() -> None:
+    matcher = Matcher(
+        (FaqEntry("grounds", None, ("Какие основания для льготы?",), "Основания в законе."),),
+        Thresholds(),
+    )
+    assert matcher._similar_lemmas("сосновка") == ()
+    assert matcher._similar_lemmas("основать") == ("основание",)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from faq.normalize import Normalizer
+from faq.signals import StaffSignal, staff_signal
+
+_NORMALIZER = Normalizer()
+
+
+def _signal(text: str) -> StaffSignal:
+    return staff_signal(_NORMALIZER.tokens(text), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ребенку 2.5 года, когда будет распределение мест в садах?",
+        "нам по 28 лет, есть программа, чтоб помогли с жильем?",
+        "держим 2 коровы, положена ли помощь хозяйствам?",
+        "сколько см должен быть лед, чтобы выйти на реку?",
+        "Здравствуйте!!! По каким дням забирают мусор?",
+    ],
+)
+def test_ages_counts_abbreviations_and_wishes_are_no_case(text: str) -> None:
+    signal = _signal(text)
+    assert not signal.escalate and not signal.doubt, signal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "в мфц отказались принимать документы, как быть в моем случае?",
+        "почему нам отказали в компенсации?",
+        "меня не приняли на приеме, хотя я записывалась",
+    ],
+)
+def test_a_refusal_told_by_the_writer_is_their_own_case(text: str) -> None:
+    signal = _signal(text)
+    assert signal.escalate or signal.doubt, signal
+    assert "refusal" in signal.reason
+
+
+def test_a_refusal_to_others_is_no_case() -> None:
+    assert "refusal" not in _signal("тепло до сих пор никому не дали, когда включат?").reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["в Березовке упало дерево на провода, искрит!", "ГЛАВУ В ОТСТАВКУ!!!"],
+)
+def test_a_report_without_a_question_is_not_for_the_faq(text: str) -> None:
+    signal = _signal(text)
+    assert signal.escalate or signal.doubt, signal
+    assert "report" in signal.reason
+
+
+def test_a_present_tense_statement_may_be_a_question() -> None:
+    assert not _signal("в субботу врач на дом приходит или только скорая").doubt
+
+
+def test_years_with_already_are_a_duration() -> None:
+    assert "ongoing incident" in _signal("уже 3 года стоим в очереди на жилье").reason
