@@ -161,10 +161,13 @@ async def test_follow_up_joins_the_open_appeal(settings: Settings) -> None:
 async def test_media_in_both_directions(settings: Settings) -> None:
     async with staffed_bot(settings) as bot:
         await open_appeal(bot)
-        bot.tg.push_message(RESIDENT, None, caption="Вот фото лужи", photo="resident-photo-id")
-        photos = await bot.tg.wait_for("sendPhoto", 1, chat_id=STAFF_CHAT)
+        sent = bot.tg.push_message(
+            RESIDENT, None, caption="Вот фото лужи", photo="resident-photo-id"
+        )
+        photos = await bot.tg.wait_for("copyMessage", 1, chat_id=STAFF_CHAT)
         await bot.settle()
-        assert photos[0].params["photo"] == "resident-photo-id"
+        assert photos[0].params["from_chat_id"] == RESIDENT
+        assert photos[0].params["message_id"] == sent["message"]["message_id"]
         assert "Вот фото лужи" in bot.tg.sent_to(STAFF_CHAT)[-2]
 
         bot.tg.push_staff_message(
@@ -175,10 +178,11 @@ async def test_media_in_both_directions(settings: Settings) -> None:
             photo="staff-photo-id",
             reply_to_message_id=photos[0].result["message_id"],
         )
-        delivered = await bot.tg.wait_for("sendPhoto", 1, chat_id=RESIDENT)
+        delivered = await bot.tg.wait_for("copyMessage", 1, chat_id=RESIDENT)
         await bot.settle()
-        assert delivered[0].params["photo"] == "staff-photo-id"
+        assert delivered[0].params["from_chat_id"] == STAFF_CHAT
         assert "Схема объезда" in delivered[0].params["caption"]
+        assert delivered[0].params["caption"].startswith("Ответ по обращению №")
         assert bot.tg.sent_to(STAFF_CHAT)[-1] == staff_texts.DELIVERED
 
 

@@ -33,7 +33,14 @@ from tests.vk_staff_harness import (
 
 TG_RESIDENT = 7301
 INCIDENT = "на улице Ленина 5 третий день нет воды, примите меры!"
-SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo")
+SEND_METHODS = (
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendVoice",
+    "sendVideo",
+    "copyMessage",
+)
 
 
 async def test_every_message_said_or_heard_is_recorded(settings: Settings) -> None:
@@ -67,7 +74,7 @@ async def test_every_message_said_or_heard_is_recorded(settings: Settings) -> No
         await tg_say(callback=accept)
         bot.tg.push_message(TG_RESIDENT, None, caption="фото", photo="tg-photo")
         tg_inbound += 1
-        await bot.tg.wait_for("sendPhoto", 1, chat_id=TELEGRAM_STAFF_CHAT)
+        await bot.tg.wait_for("copyMessage", 1, chat_id=TELEGRAM_STAFF_CHAT)
         await bot.settle()
         card = bot.tg.calls("sendMessage", chat_id=TELEGRAM_STAFF_CHAT)[0]
         bot.tg.push_staff_message(

@@ -43,7 +43,8 @@ class AttachmentKind(StrEnum):
 @dataclass(frozen=True)
 class Attachment:
     """A piece of media. `ref` is a handle valid on `platform` (a Telegram file id, a VK URL or
-    attachment string); media crossing platforms travels as `data` bytes instead."""
+    attachment string); media crossing platforms travels as `data` bytes instead. `origin`
+    (`chat:message` on `platform`) is the message the media can be copied from as it is."""
 
     kind: AttachmentKind
     ref: str = ""
@@ -52,6 +53,7 @@ class Attachment:
     data: bytes | None = field(default=None, repr=False)
     latitude: float | None = None
     longitude: float | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ def attachment_to_json(attachment: Attachment) -> dict[str, Any]:
         "file_name": attachment.file_name,
         "latitude": attachment.latitude,
         "longitude": attachment.longitude,
+        "origin": attachment.origin,
     }
 
 
@@ -148,6 +149,7 @@ def attachment_from_json(data: dict[str, Any]) -> Attachment:
         file_name=data.get("file_name"),
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
+        origin=data.get("origin"),
     )
 
 

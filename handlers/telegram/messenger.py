@@ -22,6 +22,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
+    MessageId,
     ReplyKeyboardMarkup,
     ReplyParameters,
 )
@@ -42,7 +43,7 @@ TOPIC_CLOSED = "topic_closed"
 TOPIC_NOT_MODIFIED = "topic_not_modified"
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
-Send = Callable[[], Awaitable[Message]]
+Send = Callable[[], Awaitable[Message | MessageId]]
 T = TypeVar("T")
 
 
@@ -198,6 +199,12 @@ class TelegramMessenger:
 
     def _media(self, attachment: Attachment, caption: str | None, options: dict[str, Any]) -> Send:
         bot = self._bot
+        if attachment.platform is Platform.TELEGRAM and attachment.origin:
+            from_chat, _, message_id = attachment.origin.partition(":")
+            copied = {k: v for k, v in options.items() if k != "parse_mode" or caption}
+            return lambda: bot.copy_message(
+                from_chat_id=int(from_chat), message_id=int(message_id), caption=caption, **copied
+            )
         if attachment.kind is AttachmentKind.LOCATION:
             latitude, longitude = attachment.latitude or 0.0, attachment.longitude or 0.0
             located = {k: v for k, v in options.items() if k != "parse_mode"}

@@ -68,16 +68,22 @@ def _resident(user: User) -> ResidentKey:
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:
-    """The media of a message as neutral attachments (Telegram file ids as refs)."""
+    """The media of a message as neutral attachments: Telegram file ids as refs, and the
+    message itself as the origin, so staff see a copy (`copyMessage`) of what was sent."""
+    origin = f"{message.chat.id}:{message.message_id}"
     if message.photo:
-        return (Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id, TELEGRAM),)
+        return (
+            Attachment(AttachmentKind.PHOTO, message.photo[-1].file_id, TELEGRAM, origin=origin),
+        )
     if message.location:
         location = message.location
         return (
             Attachment(
                 AttachmentKind.LOCATION,
+                platform=TELEGRAM,
                 latitude=location.latitude,
                 longitude=location.longitude,
+                origin=origin,
             ),
         )
     simple = (
@@ -92,7 +98,8 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     for media, kind in simple:
         if media is not None:
             name = getattr(media, "file_name", None)
-            return (Attachment(kind, media.file_id, TELEGRAM, file_name=name),)
+            return (Attachment(kind, media.file_id, TELEGRAM, file_name=name, origin=origin),)
     if message.contact:
-        return (Attachment(AttachmentKind.CONTACT, message.contact.phone_number, TELEGRAM),)
+        contact = message.contact.phone_number
+        return (Attachment(AttachmentKind.CONTACT, contact, TELEGRAM, origin=origin),)
     return ()
