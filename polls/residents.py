@@ -31,7 +31,10 @@ class PollDialog:
         resident: Resident,
         action: VoteAction | PollOtherAction,
         now: datetime,
+        pressed: str | None = None,
     ) -> Reply:
+        """`pressed` is the poll message whose button was tapped: it is updated in place to
+        show the resident's choice."""
         if isinstance(action, VoteAction):
             outcome = await self._service.vote_in(
                 uow,
@@ -42,7 +45,7 @@ class PollDialog:
                 None,
                 now,
             )
-            return await self._answer(uow, outcome, now)
+            return await self._answer(uow, outcome, now, pressed)
         poll = await uow.polls.get(action.poll_id)
         if poll is None:
             return Reply(REFUSAL_TEXTS[Refusal.UNKNOWN_POLL])
@@ -81,14 +84,17 @@ class PollDialog:
             replies.append(await self._poll(uow, poll, choice, now))
         return tuple(replies)
 
-    async def _answer(self, uow: UnitOfWork, outcome: VoteOutcome, now: datetime) -> Reply:
-        """The outcome above the poll as it now stands; a refusal alone, except that a
-        closed poll shows how it ended."""
+    async def _answer(
+        self, uow: UnitOfWork, outcome: VoteOutcome, now: datetime, pressed: str | None = None
+    ) -> Reply:
+        """The outcome above the poll as it now stands, in place of the poll message that was
+        tapped; a refusal alone, except that a closed poll shows how it ended."""
         poll = outcome.poll
         if poll is None or (outcome.refusal is not None and outcome.refusal is not Refusal.CLOSED):
             return Reply(outcome.message)
         current = await self._poll(uow, poll, outcome.choice, now)
-        return Reply(f"{outcome.message}\n\n{current.text}", buttons=current.buttons)
+        text = f"{outcome.message}\n\n{current.text}"
+        return Reply(text, buttons=current.buttons, edit_message_id=pressed)
 
     async def _poll(
         self, uow: UnitOfWork, poll: Poll, choice: Choice | None, now: datetime

@@ -75,16 +75,29 @@ class PollsBot:
         return poll_id
 
     async def tg_sends(self, chat_id: int, count: int) -> list[dict[str, Any]]:
-        """Wait for `count` messages delivered to a Telegram chat; all of them, in order."""
-        await self.tg.wait_for(lambda _: len(self.tg.messages_to(chat_id)) >= count)
-        return self.tg.messages_to(chat_id)
+        """Wait for `count` messages a Telegram chat has seen: those delivered, then the
+        versions messages were edited to (a vote updates the poll message in place)."""
+        await self.tg.wait_for(lambda _: len(self.tg_seen(chat_id)) >= count)
+        return self.tg_seen(chat_id)
+
+    def tg_seen(self, chat_id: int) -> list[dict[str, Any]]:
+        return [
+            call.result
+            for call in self.tg.requests
+            if call.chat_id == chat_id
+            and call.ok
+            and isinstance(call.result, dict)
+            and (call.method.startswith("send") or call.method == "editMessageText")
+        ]
 
     async def vk_sends(self, peer_id: int, count: int) -> list[Request]:
         def delivered(requests: list[Request]) -> list[Request] | None:
             found = [
                 r
                 for r in requests
-                if r.method == "messages.send" and r.ok and r.params.get("peer_id") == peer_id
+                if r.method in ("messages.send", "messages.edit")
+                and r.ok
+                and r.params.get("peer_id") == peer_id
             ]
             return found if len(found) >= count else None
 

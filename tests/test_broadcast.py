@@ -4,7 +4,6 @@ database; `run_once` is called directly, as the bot's background task does."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections import Counter
 from datetime import timedelta
@@ -245,16 +244,23 @@ async def test_progress_is_reported_by_quarters(
 
 
 async def test_rate_limiter_spaces_sends_and_pauses() -> None:
-    limiter = RateLimiter(100.0)
-    started = time.monotonic()
+    """On an injected clock: slots exactly `1/rate` apart, no burst after a late wake-up,
+    and a pause holds the next send."""
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = RateLimiter(100.0, monotonic=lambda: now[0], sleep=sleep)
     moments = []
     for _ in range(21):
         await limiter.acquire()
-        moments.append(time.monotonic() - started)
-    assert 0.19 <= moments[-1] < 0.3
-    gaps = [b - a for a, b in itertools.pairwise(moments)]
-    assert min(gaps) > 0.005  # evenly spaced, never a burst
-    limiter.pause(0.3)
-    before = time.monotonic()
+        moments.append(now[0])
+    assert moments == pytest.approx([n * 0.01 for n in range(21)])
+    now[0] += 0.004  # the loop woke a little late: the next slot still counts from schedule
     await limiter.acquire()
-    assert time.monotonic() - before >= 0.29
+    assert now[0] == pytest.approx(0.21)
+    limiter.pause(0.3)
+    before = now[0]
+    await limiter.acquire()
+    assert now[0] - before == pytest.approx(0.3)

@@ -43,16 +43,16 @@ async def ballots(bot: PollsBot, poll_id: int) -> tuple[int, int]:
 
 async def tg_poll_message(bot: PollsBot, resident: int) -> dict[str, object]:
     """Ask for open polls in Telegram; the (last) poll message the resident got."""
-    before = len(bot.tg.messages_to(resident))
+    before = len(bot.tg_seen(resident))
     bot.tg.push_message(resident, "/polls", first_name="Анна")
     await bot.tg_sends(resident, before + 1)
     await bot.settle()
-    return bot.tg.messages_to(resident)[-1]
+    return bot.tg_seen(resident)[-1]
 
 
 async def tg_press(bot: PollsBot, resident: int, data: str, message_id: int) -> str:
     """Press a button under a Telegram message; the text of the bot's answer."""
-    before = len(bot.tg.messages_to(resident))
+    before = len(bot.tg_seen(resident))
     bot.tg.push_callback(resident, data, message_id)
     sent = await bot.tg_sends(resident, before + 1)
     await bot.settle()
@@ -70,6 +70,8 @@ async def test_vote_in_telegram_and_vk_counts_each_resident_once(settings: Setti
         ]
 
         answer = await tg_press(bot, ANNA, buttons[1][1], int(str(message["message_id"])))
+        (edit,) = bot.tg.calls("editMessageText", chat_id=ANNA)
+        assert edit.params["message_id"] == message["message_id"]  # the poll updated in place
         assert answer.startswith(texts.VOTE_ACCEPTED)
         assert "Ваш ответ: Улица Мира" in answer
         assert "Улица Мира — 1 (100%)" in answer
@@ -142,7 +144,7 @@ async def test_double_tap_and_redelivery_count_once(settings: Settings) -> None:
         poll_id = await bot.create_poll()
         message = await tg_poll_message(bot, ANNA)
         message_id = int(str(message["message_id"]))
-        before = len(bot.tg.messages_to(ANNA))
+        before = len(bot.tg_seen(ANNA))
         data = VoteAction(poll_id, 3).encode()
         tap = bot.tg.push_callback(ANNA, data, message_id)
         bot.tg.push_callback(ANNA, data, message_id)
@@ -155,20 +157,20 @@ async def test_double_tap_and_redelivery_count_once(settings: Settings) -> None:
         # Telegram sending the same update again (same update_id) is handled once only.
         bot.tg.push_update(tap)
         await bot.settle()
-        assert len(bot.tg.messages_to(ANNA)) == before + 2
+        assert len(bot.tg_seen(ANNA)) == before + 2
 
         vk_event = bot.vk.push_message_event(OLGA, {"a": data})
         bot.vk.push(vk_event)
         await bot.vk_sends(OLGA, 1)
         await bot.settle()
-        assert len(bot.vk.sent_to(OLGA)) == 1
+        assert len(await bot.vk_sends(OLGA, 1)) == 1
         assert await ballots(bot, poll_id) == (2, 2)
         assert (await bot.core.polls.results(poll_id)).options[2].votes == 2
 
 
 async def test_own_answer_and_polls_list(settings: Settings) -> None:
     async with polls_bot(settings) as bot:
-        before = len(bot.tg.messages_to(ANNA))
+        before = len(bot.tg_seen(ANNA))
         bot.tg.push_message(ANNA, "/polls")
         sent = await bot.tg_sends(ANNA, before + 1)
         assert sent[-1]["text"] == texts.NO_OPEN_POLLS
@@ -182,7 +184,7 @@ async def test_own_answer_and_polls_list(settings: Settings) -> None:
         asked = await tg_press(bot, ANNA, PollOtherAction(poll_id).encode(), message_id)
         assert asked == texts.ASK_OTHER
 
-        before = len(bot.tg.messages_to(ANNA))
+        before = len(bot.tg_seen(ANNA))
         bot.tg.push_message(ANNA, "  Возле   бассейна ")
         answer = (await bot.tg_sends(ANNA, before + 1))[-1]
         await bot.settle()
@@ -192,7 +194,7 @@ async def test_own_answer_and_polls_list(settings: Settings) -> None:
         assert results.other_answers == ("Возле бассейна",)
 
         # The next message is an ordinary one again.
-        before = len(bot.tg.messages_to(ANNA))
+        before = len(bot.tg_seen(ANNA))
         bot.tg.push_message(ANNA, "/polls")
         again = (await bot.tg_sends(ANNA, before + 1))[-1]
         await bot.settle()
@@ -207,19 +209,19 @@ async def test_own_answer_and_polls_list(settings: Settings) -> None:
 
 async def staff_says(bot: PollsBot, user: int, text: str) -> dict[str, object]:
     """A message in the staff chat; the bot's answer there (text or photo)."""
-    before = len(bot.tg.messages_to(STAFF_CHAT))
+    before = len(bot.tg_seen(STAFF_CHAT))
     bot.tg.push_staff_message(STAFF_CHAT, user, text)
     await bot.tg_sends(STAFF_CHAT, before + 1)
     await bot.settle()
-    return bot.tg.messages_to(STAFF_CHAT)[before]
+    return bot.tg_seen(STAFF_CHAT)[before]
 
 
 async def staff_presses(bot: PollsBot, user: int, data: str, message_id: int) -> str:
-    before = len(bot.tg.messages_to(STAFF_CHAT))
+    before = len(bot.tg_seen(STAFF_CHAT))
     bot.tg.push_callback(user, data, message_id, chat_id=STAFF_CHAT)
     await bot.tg_sends(STAFF_CHAT, before + 1)
     await bot.settle()
-    return str(bot.tg.messages_to(STAFF_CHAT)[before]["text"])
+    return str(bot.tg_seen(STAFF_CHAT)[before]["text"])
 
 
 async def subscribe(bot: PollsBot, *residents: ResidentKey) -> None:

@@ -16,7 +16,7 @@ import html
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,23 +78,31 @@ class RateLimiter:
     """Spaces sends evenly at `rate` a second (no bursts); a pause the platform asks for holds
     every later send on the platform."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(
+        self,
+        rate: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / rate
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._next = 0.0
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._monotonic()
                 ready = max(self._next, self._paused_until)
                 if ready <= now:
                     break
-                await asyncio.sleep(ready - now)
+                await self._sleep(ready - now)
             # Count from the slot, not from a wake-up a little late, so the average rate holds;
             # an idle limiter starts afresh instead of catching up in a burst.
             start = ready if now - ready < CATCH_UP_SECONDS else now

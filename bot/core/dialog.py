@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.core import safety_texts, texts
@@ -30,6 +30,7 @@ from bot.core.privacy import PrivacyService
 from bot.core.safety import Safety
 from bot.core.subscriptions import COMMANDS as SUBSCRIPTION_COMMANDS
 from bot.core.subscriptions import SubscriptionService
+from bot.core.text_split import storable
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import Exchange, Resident
 from faq import Candidate, Decision, FaqLibrary, Outcome, SmallTalk
@@ -86,6 +87,15 @@ class DialogService:
     async def handle(self, incoming: Incoming) -> None:
         """Record what the resident did, answer, record the answer, and finish the inbox update
         in the same transaction, so a crash leaves either nothing or everything."""
+        incoming = replace(
+            incoming,
+            text=storable(incoming.text),
+            display_name=storable(incoming.display_name) if incoming.display_name else None,
+            username=storable(incoming.username) if incoming.username else None,
+            callback_data=(
+                storable(incoming.callback_data) if incoming.callback_data is not None else None
+            ),
+        )
         async with self._database.unit_of_work() as uow:
             now = self._clock()
             resident = await uow.residents.touch(
@@ -132,7 +142,7 @@ class DialogService:
             action = parse_action(incoming.callback_data)
             if action is None:
                 return Turn((Reply(texts.STALE_BUTTON),), outcome="stale_action")
-            return await self._on_action(uow, resident, action, inbound_id)
+            return await self._on_action(uow, resident, action, inbound_id, incoming.message_id)
         command = incoming.command
         if command == "start" or text.lower() in texts.START_WORDS:
             await self._subscriptions.ask_once(uow, resident)
@@ -170,7 +180,8 @@ class DialogService:
             await uow.states.clear(resident.key)
             return await self._open_appeal(uow, resident, incoming, [inbound_id])
         if not text:
-            return Turn((Reply(texts.MEDIA_ONLY, buttons=_ask_staff_row(inbound_id)),))
+            prompt = texts.MEDIA_ONLY if incoming.attachments else texts.REPHRASE
+            return Turn((Reply(prompt, buttons=_ask_staff_row(inbound_id)),))
         return await self._answer_question(uow, resident, incoming, inbound_id)
 
     async def _emergency(
@@ -284,7 +295,12 @@ class DialogService:
         return await self._open_appeal(uow, resident, incoming, [inbound_id], candidates)
 
     async def _on_action(
-        self, uow: UnitOfWork, resident: Resident, action: Action, inbound_id: int
+        self,
+        uow: UnitOfWork,
+        resident: Resident,
+        action: Action,
+        inbound_id: int,
+        pressed: str | None = None,
     ) -> Turn:
         if isinstance(action, ConsentAction):
             return await self._on_consent(uow, resident, action)
@@ -297,7 +313,7 @@ class DialogService:
             await self._privacy.forget(uow, resident, actor=str(resident.key))
             return Turn((Reply(texts.FORGOTTEN),), outcome="forgotten")
         if isinstance(action, VoteAction | PollOtherAction):
-            voted = await self._polls.on_action(uow, resident, action, self._clock())
+            voted = await self._polls.on_action(uow, resident, action, self._clock(), pressed)
             return Turn((voted,), outcome="poll")
         if isinstance(action, RateAction):
             reply = await self._appeals.rate(uow, resident, action)

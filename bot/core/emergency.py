@@ -484,7 +484,7 @@ class _Message:
     def parse(cls, text: str) -> _Message:
         raw = text[:_MAX_CHARS]
         if len(text) > _MAX_CHARS:
-            raw = raw.rsplit(maxsplit=1)[0]  # no half word at the cut
+            raw = (raw.rsplit(maxsplit=1) or [""])[0]  # no half word at the cut
         raw = _INVISIBLE.sub("", raw)
         letters = [char for char in raw if char.isalpha()]
         shouting = len(letters) >= 5 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)

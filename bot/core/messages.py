@@ -93,7 +93,9 @@ class Reply:
     """Something to send: text with optional inline buttons (rows) and a persistent menu.
     With `html`, the text is Telegram-style HTML whose resident-supplied parts were escaped;
     `reply_to` is a message id in the same chat the first message answers; `pin` asks to pin
-    the first message where the platform allows (urgent notices in the staff chat)."""
+    the first message where the platform allows (urgent notices in the staff chat);
+    `edit_message_id` replaces that earlier message of the bot instead (a poll after a vote),
+    falling back to a new message where the platform refuses the edit."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -102,3 +104,4 @@ class Reply:
     html: bool = False
     reply_to: str | None = None
     pin: bool = False
+    edit_message_id: str | None = None

@@ -7,7 +7,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from bot.core.appeals import AppealService
 from bot.core.messages import Attachment, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
 from bot.core.staffdesk import StaffChat
+from bot.core.text_split import storable
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import (
     ACTIVE_STATUSES,
@@ -154,6 +155,9 @@ class StaffService:
 
     async def handle(self, message: StaffMessage, inbox_id: int | None = None) -> StaffResult:
         """One staff-chat event in one transaction, which also finishes its inbox update."""
+        message = replace(
+            message, text=storable(message.text), user_name=storable(message.user_name)
+        )
         async with self._database.unit_of_work() as uow:
             result = await self._handle(uow, message)
             if inbox_id is not None:

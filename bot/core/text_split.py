@@ -1,6 +1,17 @@
-"""Splitting long texts at platform limits without cutting or refusing them."""
+"""Texts from the platforms made safe to keep and to split at platform limits."""
 
 from __future__ import annotations
+
+import re
+
+# C0 controls other than tab and line breaks, and lone surrogates: messengers can deliver
+# them, PostgreSQL cannot store NUL, and UTF-8 cannot encode a surrogate.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` without the characters no database or messenger should be given."""
+    return _UNSTORABLE.sub("", text)
 
 
 def split_text(text: str, limit: int) -> list[str]:

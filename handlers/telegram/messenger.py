@@ -78,8 +78,36 @@ class TelegramMessenger:
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
         """Text first (split at 4,096 characters), then media; a lone attachment carries a
-        short text as its caption. Buttons go on the last message, `reply_to` on the first."""
+        short text as its caption. Buttons go on the last message, `reply_to` on the first;
+        `edit_message_id` replaces that message instead where Telegram allows."""
+        editable = reply.edit_message_id is not None and not reply.attachments
+        if editable and await self._edit(chat_id, reply):
+            return [str(reply.edit_message_id)]
         return await self._send(chat_id, reply, None)
+
+    async def _edit(self, chat_id: str, reply: Reply) -> bool:
+        """Replace an earlier message; False (a new one is sent instead) when Telegram refuses,
+        e.g. for a message that is gone. Unchanged content counts as done."""
+        assert reply.edit_message_id is not None
+        if len(reply.text) > MESSAGE_LIMIT:
+            return False
+        markup = render_markup(reply)
+        try:
+            await self._bot.edit_message_text(
+                chat_id=int(chat_id),
+                message_id=int(reply.edit_message_id),
+                text=reply.text,
+                parse_mode=ParseMode.HTML if reply.html else None,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+        except TelegramBadRequest as error:
+            if "not modified" in error.message.lower():
+                return True
+            logger.info("Message %s not edited (%s); sending anew", reply.edit_message_id, error)
+            return False
+        except (TelegramForbiddenError, TelegramNotFound) as error:
+            raise DeliveryError(error.message, unreachable=True) from error
+        return True
 
     async def send_in_topic(self, chat_id: str, topic_id: str, reply: Reply) -> list[str]:
         return await self._send(chat_id, reply, int(topic_id))

@@ -57,6 +57,7 @@ async def on_callback(
             display_name=callback.from_user.full_name,
             username=callback.from_user.username,
             callback_data=callback.data or "",
+            message_id=str(callback.message.message_id),
             inbox_id=inbox_id,
         )
     )

@@ -149,11 +149,28 @@ class VkMessenger:
             if attachment.kind not in (AttachmentKind.LOCATION, AttachmentKind.CONTACT)
         ]
         bodies = compose(reply, media)
+        editable = reply.edit_message_id is not None and len(bodies) == 1 and not media
+        if editable and await self._edit(peer_id, int(str(reply.edit_message_id)), bodies[0]):
+            return [str(reply.edit_message_id)]
         if reply.reply_to is not None and bodies:
             bodies[0] |= reply_params(peer_id, int(reply.reply_to))
         return [
             str(await self._deliver(peer_id, body, first=not n)) for n, body in enumerate(bodies)
         ]
+
+    async def _edit(self, peer_id: int, conversation_message_id: int, body: dict[str, Any]) -> bool:
+        """Replace an earlier message; False (a new message is sent instead) when VK refuses,
+        e.g. for a message older than VK lets a community edit."""
+        try:
+            await self._api.messages.edit(
+                peer_id=peer_id, conversation_message_id=conversation_message_id, **body
+            )
+        except (VKAPIError, aiohttp.ClientError, TimeoutError) as error:
+            logger.info(
+                "VK message %s not edited (%r); sending anew", conversation_message_id, error
+            )
+            return False
+        return True
 
     async def download(self, attachment: Attachment) -> bytes:
         if not attachment.ref.startswith(("http://", "https://")):

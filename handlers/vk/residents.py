@@ -49,7 +49,7 @@ class VkResidents:
                 resident=ResidentKey(VK, str(from_id)),
                 chat_id=str(peer_id),
                 received_at=_sent_at(message.get("date")),
-                text=str(message.get("text") or ""),
+                text=_text_of(message),
                 display_name=await self._names.get(from_id),
                 message_id=str(cmid) if cmid else None,
                 attachments=attachments_of(message),
@@ -71,6 +71,7 @@ class VkResidents:
                 display_name=await self._names.get(user_id),
                 # A payload that is not ours becomes "", which the core answers as stale.
                 callback_data=action if isinstance(action, str) else "",
+                message_id=_pressed_message(press),
                 inbox_id=inbox_id,
             )
         )
@@ -159,3 +160,20 @@ def _sent_at(timestamp: Any) -> datetime:
     if isinstance(timestamp, int) and timestamp > 0:
         return datetime.fromtimestamp(timestamp, UTC)
     return datetime.now(UTC)
+
+
+def _pressed_message(press: dict[str, Any]) -> str | None:
+    """The conversation_message_id of the message whose button was pressed."""
+    pressed = int_field(press.get("conversation_message_id"))
+    return str(pressed) if pressed else None
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    """The message's text; a message that only forwards others stands for their texts."""
+    text = str(message.get("text") or "")
+    if text:
+        return text
+    forwarded = message.get("fwd_messages") or []
+    return "\n".join(
+        str(item.get("text")) for item in forwarded if isinstance(item, dict) and item.get("text")
+    )
