@@ -78,8 +78,7 @@ async def _dispatch(command: str, settings: Settings, file: Path | None = None) 
     if command == "console":
         await app.run_console_channel(settings, sys.stdin, sys.stdout)
         return 0
-    await app.run_messengers(settings)
-    return 0
+    return await app.run_messengers(settings)
 
 
 def _report(settings: Settings, since: date, until: date, out: Path) -> int:

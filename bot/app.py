@@ -263,16 +263,18 @@ async def run_console_channel(settings: Settings, source: TextIO, output: TextIO
         await core.database.dispose()
 
 
-async def run_messengers(settings: Settings) -> None:
-    """Run every messenger whose token is set until SIGTERM or SIGINT, then stop cleanly."""
-    core = await build_core(settings)
-    # What start-up built lives as long as the process; not rescanning it keeps the
-    # collector's pauses short, which would otherwise stall the broadcaster's send rhythm.
-    gc.freeze()
+async def run_messengers(settings: Settings) -> int:
+    """Run every messenger whose token is set until SIGTERM or SIGINT, then stop cleanly.
+    Returns 1 when a channel stopped by itself with an error, so a supervisor restarts it."""
+    # Signals first: a SIGTERM during start-up (migrations) still ends in a clean stop.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    core = await build_core(settings)
+    # What start-up built lives as long as the process; not rescanning it keeps the
+    # collector's pauses short, which would otherwise stall the broadcaster's send rhythm.
+    gc.freeze()
 
     channels: list[Channel] = []
     if settings.telegram_enabled:
@@ -312,11 +314,12 @@ async def run_messengers(settings: Settings) -> None:
     await asyncio.gather(
         *(channel.stop(SHUTDOWN_GRACE_SECONDS) for channel in channels), return_exceptions=True
     )
-    for task in runs:
-        if task.done() and not task.cancelled() and task.exception():
-            logger.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
+    failed = [task for task in runs if task.done() and not task.cancelled() and task.exception()]
+    for task in failed:
+        logger.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
     stopped.cancel()
     await core.database.dispose()
+    return 1 if failed else 0
 
 
 class Channel(Protocol):

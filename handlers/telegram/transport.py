@@ -81,6 +81,10 @@ class TelegramTransport:
                     offset=offset, timeout=self._poll_timeout, allowed_updates=allowed
                 )
                 updates = cast(list[dict[str, Any]], await self._bot(request))
+                if updates:
+                    # Stored before the next request confirms them; if storing fails, the
+                    # offset stays and Telegram sends the batch again.
+                    await self._intake.store([inbox_item(update) for update in updates])
             except TelegramRetryAfter as error:
                 await self._pause(error.retry_after)
                 continue
@@ -92,10 +96,8 @@ class TelegramTransport:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = BACKOFF_START
-            if not updates:
-                continue
-            await self._intake.store([inbox_item(update) for update in updates])
-            offset = int(updates[-1]["update_id"]) + 1
+            if updates:
+                offset = int(updates[-1]["update_id"]) + 1
 
     async def stop(self) -> None:
         self._stopping.set()
