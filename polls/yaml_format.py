@@ -6,8 +6,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.core.yaml_file import read_yaml
 from bot.storage.records import Audience
 from polls.model import PollSpec, PollSpecError
 
@@ -21,17 +20,7 @@ class PollFileError(ValueError):
 
 
 def load_poll_file(path: Path, *, tz: tzinfo, now: datetime) -> PollSpec:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PollFileError(f"{path}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise PollFileError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        problem = getattr(error, "problem", None) or "malformed"
-        raise PollFileError(f"{path}: invalid YAML{line}: {problem}") from None
+    data = read_yaml(path, PollFileError)
     return parse_poll(data, source=str(path), tz=tz, now=now)
 
 

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from bot.core import broadcast_texts as texts
 from bot.core.actions import Action, AnnounceAction, AnnounceTopicAction, AnnounceVerb
 from bot.core.broadcast import Audience, BroadcastService
@@ -26,6 +24,7 @@ from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.core.staff import Role, StaffMessage, StaffResult, StaffService, staff_key
 from bot.core.staffdesk import format_moment
 from bot.core.subscriptions import BROADCAST_PLATFORMS
+from bot.core.yaml_file import read_yaml
 from bot.storage.database import UnitOfWork
 from bot.storage.records import ConversationState, attachment_from_json, attachment_to_json
 
@@ -261,16 +260,7 @@ def parse_moment(value: str, tz: tzinfo) -> datetime | None:
 def load_announcement_file(
     path: Path, *, topics: Sequence[str], tz: tzinfo, now: datetime
 ) -> AnnouncementSpec:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise AnnouncementFileError(f"{path}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise AnnouncementFileError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise AnnouncementFileError(f"{path}: invalid YAML{line}") from None
+    data = read_yaml(path, AnnouncementFileError)
     if not isinstance(data, dict):
         raise AnnouncementFileError(f"{path}: expected a mapping of announcement settings")
     reasons: list[str] = []
