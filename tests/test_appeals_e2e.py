@@ -338,6 +338,7 @@ async def test_reminders_fire_once_and_survive_a_restart(settings: Settings) -> 
         assert len(reminders) == 2
 
     async with staffed_bot(settings, clock) as restarted:
+        restarted.tg.continue_chat(STAFF_CHAT, 1000)
         await restarted.core.appeals.tick()
         assert not [t for t in restarted.tg.sent_to(STAFF_CHAT) if t.startswith("⏰")]
         clock.now = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)

@@ -170,7 +170,8 @@ class AppealService:
         appeal = appeals[-1]
         await uow.appeals.update(appeal.id, status=AppealStatus.CANCELLED, closed_at=now)
         await uow.appeals.log(appeal.id, "cancelled", now, actor=str(resident.key))
-        await self._tell_staff(staff_texts.CANCELLED_BY_RESIDENT.format(number=appeal.number))
+        notice = staff_texts.CANCELLED_BY_RESIDENT.format(number=appeal.number)
+        await self._tell_staff(uow, appeal, resident, notice)
         return Reply(texts.appeal_cancelled(appeal.number))
 
     async def rate(self, uow: UnitOfWork, resident: Resident, action: RateAction) -> Reply | None:
@@ -185,7 +186,8 @@ class AppealService:
         await uow.appeals.log(
             appeal.id, "rated", now, actor=str(resident.key), details={"stars": action.stars}
         )
-        await self._tell_staff(staff_texts.RATED.format(number=appeal.number, stars=action.stars))
+        notice = staff_texts.RATED.format(number=appeal.number, stars=action.stars)
+        await self._tell_staff(uow, appeal, resident, notice)
         return Reply(texts.THANKS_FOR_RATING)
 
     def rating_request(self, appeal: Appeal) -> Reply:
@@ -258,13 +260,15 @@ class AppealService:
             else:
                 continue
             async with self._database.unit_of_work() as uow:
-                if kind in await uow.appeals.event_kinds(appeal.id):
+                resident = await uow.residents.get(appeal.resident_id)
+                if resident is None or kind in await uow.appeals.event_kinds(appeal.id):
                     continue
                 await uow.appeals.log(appeal.id, kind, now, actor=SYSTEM)
                 text = template.format(
                     number=appeal.number, deadline=self.moment(appeal.deadline_at)
                 )
-                await self.desk.notify(text, chat_id=appeal.staff_chat_id)
+                # Not committed unless posted: a failed reminder is tried again next time.
+                await self.desk.post_about(uow, appeal, resident, text, now)
                 await uow.commit()
 
     async def _autoclose(self) -> None:
@@ -285,16 +289,17 @@ class AppealService:
                     await self.close(uow, current, resident, SYSTEM, kind="autoclosed")
                 except DeliveryError as error:
                     logger.info("Rating request for %s not delivered: %s", appeal.number, error)
-                await self.desk.notify(
-                    staff_texts.AUTOCLOSED.format(
-                        number=appeal.number, days=f"{self._policy.autoclose_days:g}"
-                    ),
-                    chat_id=appeal.staff_chat_id,
+                notice = staff_texts.AUTOCLOSED.format(
+                    number=appeal.number, days=f"{self._policy.autoclose_days:g}"
                 )
+                await self._tell_staff(uow, current, resident, notice)
                 await uow.commit()
 
-    async def _tell_staff(self, text: str) -> None:
+    async def _tell_staff(
+        self, uow: UnitOfWork, appeal: Appeal, resident: Resident, text: str
+    ) -> None:
+        """A notice staff should see; the resident's action stands even if it cannot be posted."""
         try:
-            await self.desk.notify(text)
+            await self.desk.post_about(uow, appeal, resident, text, self._clock())
         except DeliveryError as error:
-            logger.warning("Staff chat notice not delivered: %s", error)
+            logger.warning("Staff chat notice about %s not delivered: %s", appeal.number, error)

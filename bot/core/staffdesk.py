@@ -269,6 +269,14 @@ class StaffDesk:
         chosen = active or here
         return chosen[-1] if chosen else None
 
+    async def post_about(
+        self, uow: UnitOfWork, appeal: Appeal, resident: Resident, text: str, at: datetime
+    ) -> None:
+        """A notice about an appeal (a reminder, a withdrawal, a rating) where staff follow it:
+        the appeal's chat, and its resident's topic in forum mode; linked, so a reply to it
+        answers the resident."""
+        await self._post_linked(uow, appeal, resident, Reply(text, html=True), at)
+
     async def _post_linked(
         self, uow: UnitOfWork, appeal: Appeal, resident: Resident, reply: Reply, at: datetime
     ) -> None:

@@ -579,6 +579,11 @@ class FakeTelegram:
         self._chats[chat_id] = chat
         return chat
 
+    def continue_chat(self, chat_id: ChatId, next_message_id: int) -> None:
+        """Number the chat's next messages from `next_message_id`, as a chat that already has
+        a history does (a test restarting the fake keeps message ids unique)."""
+        self._next_message_id[chat_id] = max(self._next_message_id.get(chat_id, 1), next_message_id)
+
     def add_member(
         self,
         chat_id: int,
