@@ -15,32 +15,19 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import Core, build_core
-from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, Reply, ResidentKey
+from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
 from bot.settings import Settings
 from bot.storage.models import ExchangeRow, InboxRow
+from tests.fakes.recorder import RecordingMessenger
 from tests.harness import running_bot
 
 ODD_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u200f\x00\x07\x1b\t\r\n😀👍🏽🇷🇺ё"
 
 
-class Recorder:
-    platform = Platform.TELEGRAM
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        self.sent.append(reply)
-        return [str(len(self.sent))]
-
-    async def download(self, attachment: Attachment) -> bytes:
-        return b"x"
-
-
 @pytest.fixture
 async def core(settings: Settings) -> AsyncIterator[Core]:
     built = await build_core(settings.model_copy(update={"flood_messages_per_minute": 10_000}))
-    built.messengers.register(Recorder())
+    built.messengers.register(RecordingMessenger())
     yield built
     await built.database.dispose()
 

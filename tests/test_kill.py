@@ -10,13 +10,10 @@ import signal
 import sys
 from collections import Counter
 
-from sqlalchemy import func, select
-
-from bot.storage.database import Database
-from bot.storage.models import ExchangeRow, InboxRow, ResidentRow
 from tests.conftest import PROJECT
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import TOKEN
+from tests.kill_checks import read_record
 
 RESIDENTS = 50
 CONCURRENCY = 8
@@ -76,21 +73,8 @@ async def test_kill_and_restart_loses_nothing(database_url: str) -> None:
     assert set(replies) == set(residents)
     assert duplicates <= CONCURRENCY, f"{duplicates} duplicate replies"
 
-    database = Database(database_url)
-    async with database.unit_of_work() as uow:
-        session = uow.session
-        inbound = Counter(
-            (
-                await session.execute(
-                    select(ResidentRow.external_id)
-                    .join(ExchangeRow, ExchangeRow.resident_id == ResidentRow.id)
-                    .where(ExchangeRow.direction == "in")
-                )
-            ).scalars()
-        )
-        statuses = Counter((await session.execute(select(InboxRow.status))).scalars())
-        residents_count = await session.scalar(select(func.count(ResidentRow.id)))
-    await database.dispose()
-    assert residents_count == RESIDENTS
+    record = await read_record(database_url)
+    inbound, statuses = record.inbound, record.statuses
+    assert record.residents == RESIDENTS
     assert set(inbound.values()) == {1}, "an update was handled twice in the database"
     assert statuses == Counter({"done": RESIDENTS})

@@ -13,28 +13,15 @@ from bot.app import Core, build_core
 from bot.core import texts
 from bot.core.actions import AskStaffAction, ConsentAction, FeedbackAction, PickAction
 from bot.core.dialog import DialogService
-from bot.core.messages import Incoming, Platform, Reply, ResidentKey
+from bot.core.messages import Incoming, Platform, ResidentKey
 from bot.core.ports import DeliveryError
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.models import ExchangeRow, ResidentRow
 from faq import FaqLibrary
+from tests.fakes.recorder import RecordingMessenger
 
 RESIDENT = ResidentKey(Platform.TELEGRAM, "1001")
-
-
-class RecordingMessenger:
-    platform = Platform.TELEGRAM
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Reply]] = []
-        self.fail_with: DeliveryError | None = None
-
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.sent.append((chat_id, reply))
-        return [str(len(self.sent))]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.app import Core, build_core
 from bot.core import texts
 from bot.core.actions import ConsentAction, ForgetAction
-from bot.core.messages import Incoming, Platform, Reply, ResidentKey
+from bot.core.messages import Incoming, Platform, ResidentKey
 from bot.settings import Settings
 from bot.storage.models import (
     AppealRow,
@@ -21,6 +21,7 @@ from bot.storage.models import (
     PollRow,
     ResidentRow,
 )
+from tests.fakes.recorder import RecordingMessenger
 
 RESIDENT = ResidentKey(Platform.TELEGRAM, "3003")
 INCIDENT = "на улице Ленина 5 третий день нет воды, примите меры!"
@@ -34,32 +35,20 @@ class Clock:
         return self.now
 
 
-class Recorder:
-    platform = Platform.TELEGRAM
-
-    def __init__(self) -> None:
-        self.sent: list[Reply] = []
-
-    async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        self.sent.append(reply)
-        return [str(len(self.sent))]
-
-    async def download(self, attachment: object) -> bytes:
-        return b""
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
+def recorder() -> RecordingMessenger:
+    return RecordingMessenger()
 
 
 @pytest.fixture
-async def core(settings: Settings, clock: Clock, recorder: Recorder) -> AsyncIterator[Core]:
+async def core(
+    settings: Settings, clock: Clock, recorder: RecordingMessenger
+) -> AsyncIterator[Core]:
     built = await build_core(settings, clock)
     built.messengers.register(recorder)
     yield built
@@ -94,9 +83,11 @@ async def rows(core: Core, model: type) -> list[object]:
     return result
 
 
-async def test_appeal_waits_for_consent_and_opens_on_accept(core: Core, recorder: Recorder) -> None:
+async def test_appeal_waits_for_consent_and_opens_on_accept(
+    core: Core, recorder: RecordingMessenger
+) -> None:
     await say(core, INCIDENT)
-    notice = recorder.sent[-1]
+    notice = recorder.replies[-1]
     assert "персональных данных" in notice.text
     assert [b.action for b in notice.buttons[0]] == [
         ConsentAction(accept=True),
@@ -105,7 +96,7 @@ async def test_appeal_waits_for_consent_and_opens_on_accept(core: Core, recorder
     assert await scalar(core, select(func.count(AppealRow.id))) == 0
 
     await say(core, callback=ConsentAction(accept=True).encode())
-    assert "№ " in recorder.sent[-1].text
+    assert "№ " in recorder.replies[-1].text
     (resident,) = await rows(core, ResidentRow)
     assert resident.consent_version == "1"  # type: ignore[attr-defined]
     assert resident.consent_at is not None  # type: ignore[attr-defined]
@@ -116,11 +107,11 @@ async def test_appeal_waits_for_consent_and_opens_on_accept(core: Core, recorder
 
 
 async def test_decline_keeps_counts_but_no_texts_and_no_appeal(
-    core: Core, recorder: Recorder
+    core: Core, recorder: RecordingMessenger
 ) -> None:
     await say(core, INCIDENT)
     await say(core, callback=ConsentAction(accept=False).encode())
-    assert recorder.sent[-1].text == texts.CONSENT_DECLINED
+    assert recorder.replies[-1].text == texts.CONSENT_DECLINED
     await say(core, "ещё один вопрос про мою квартиру на Садовой 7")
     assert await scalar(core, select(func.count(AppealRow.id))) == 0
     exchanges = await rows(core, ExchangeRow)
@@ -133,7 +124,7 @@ async def test_decline_keeps_counts_but_no_texts_and_no_appeal(
 
 
 async def test_a_new_policy_version_asks_again(
-    settings: Settings, clock: Clock, recorder: Recorder
+    settings: Settings, clock: Clock, recorder: RecordingMessenger
 ) -> None:
     first = await build_core(settings, clock)
     first.messengers.register(recorder)
@@ -145,7 +136,7 @@ async def test_a_new_policy_version_asks_again(
     updated = await build_core(settings.model_copy(update={"privacy_policy_version": "2"}), clock)
     updated.messengers.register(recorder)
     await say(updated, INCIDENT)
-    assert "персональных данных" in recorder.sent[-1].text
+    assert "персональных данных" in recorder.replies[-1].text
     await say(updated, callback=ConsentAction(accept=True).encode())
     (resident,) = await rows(updated, ResidentRow)
     assert resident.consent_version == "2"  # type: ignore[attr-defined]
@@ -154,7 +145,7 @@ async def test_a_new_policy_version_asks_again(
 
 
 async def test_forget_me_erases_texts_and_names_but_keeps_counts(
-    core: Core, recorder: Recorder, clock: Clock
+    core: Core, recorder: RecordingMessenger, clock: Clock
 ) -> None:
     await say(core, INCIDENT)
     await say(core, callback=ConsentAction(accept=True).encode())
@@ -183,9 +174,9 @@ async def test_forget_me_erases_texts_and_names_but_keeps_counts(
     counts_before = await scalar(core, select(func.count(ExchangeRow.id)))
 
     await say(core, "/forget_me")
-    assert recorder.sent[-1].text == texts.FORGET_CONFIRM
+    assert recorder.replies[-1].text == texts.FORGET_CONFIRM
     await say(core, callback=ForgetAction(confirm=True).encode())
-    assert recorder.sent[-1].text == texts.FORGOTTEN
+    assert recorder.replies[-1].text == texts.FORGOTTEN
 
     (resident_row,) = await rows(core, ResidentRow)
     assert resident_row.display_name is None and resident_row.username is None  # type: ignore[attr-defined]
@@ -204,16 +195,16 @@ async def test_forget_me_erases_texts_and_names_but_keeps_counts(
     assert await scalar(core, select(func.count(ResidentRow.id))) == 2
 
 
-async def test_forget_me_can_be_cancelled(core: Core, recorder: Recorder) -> None:
+async def test_forget_me_can_be_cancelled(core: Core, recorder: RecordingMessenger) -> None:
     await say(core, "/forget_me")
     await say(core, callback=ForgetAction(confirm=False).encode())
-    assert recorder.sent[-1].text == texts.FORGET_CANCELLED
+    assert recorder.replies[-1].text == texts.FORGET_CANCELLED
     (resident,) = await rows(core, ResidentRow)
     assert resident.display_name == "Иван Сидоров"  # type: ignore[attr-defined]
 
 
 async def test_retention_anonymises_old_closed_appeals_only(
-    core: Core, recorder: Recorder, clock: Clock
+    core: Core, recorder: RecordingMessenger, clock: Clock
 ) -> None:
     await say(core, INCIDENT)
     await say(core, callback=ConsentAction(accept=True).encode())
