@@ -4,7 +4,8 @@ An entry's score (0–100) blends four measures:
 - coverage: the IDF share of the message's lemmas that the entry knows (questions, keywords
   and synonyms count fully, the answer and category partly; words unknown to the whole
   knowledge base weigh most, so off-topic messages score low);
-- the best IDF-weighted lemma cosine between the message and one of the entry's questions;
+- the wording: rapidfuzz's token-set ratio between the message's lemmas and those of the
+  entry's closest question (computed for the entries the other measures rank best);
 - the best character n-gram TF-IDF cosine between the message and one of the questions,
   which survives typos, derived words («антикоррупционный» ~ «коррупция») and odd forms;
 - the same n-gram cosine against the entry as a whole (questions, keywords, synonyms and,
@@ -34,6 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import fuzz, process
 
 from faq.decision import Candidate, Decision, Outcome, SmallTalk, Thresholds
 from faq.kb import FaqEntry
@@ -59,7 +61,7 @@ LIGHT_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.4
 GRAM_SIZES = (3, 4)
 WEIGHT_COVERAGE = 0.35
-WEIGHT_COSINE = 0.1
+WEIGHT_WORDING = 0.1
 WEIGHT_GRAM_QUESTION = 0.25
 WEIGHT_GRAM_ENTRY = 0.3
 WEIGHT_ANCHOR = 0.1
@@ -73,6 +75,8 @@ ROOT_SIMILARITY = 0.8
 MAX_SIMILAR = 3
 VERB_PREFIXES = ("пере", "под", "при", "про", "раз", "рас", "вы", "до", "за", "на", "по", "от", "с")
 TOP = 3
+# Entries whose wording is compared: the rest are too far behind for it to matter.
+SHORTLIST = 30
 
 _SENTENCE = re.compile(r"[^.!?…\n]+[.!?…\n]*")
 
@@ -142,7 +146,7 @@ class Scores:
     score: Floats
     coverage: Floats
     asked: Floats
-    cosine: Floats
+    wording: Floats
     gram_question: Floats
     gram_entry: Floats
     unknown_share: float
@@ -219,42 +223,42 @@ class Model:
 # Fitted with `python -m faq fit` on the 240-row development set: L2-regularised logistic
 # regression (ridge 0.3) over the messages the model decides on (no small talk, no staff
 # signal). Held out, even→odd / odd→even at answer ≥ 55: overall 0.858 / 0.858, wrong
-# answers 3 / 3, one_tap 0.978 / 0.955 (within 0.01 from 45 to 60); the weights below are the fit
-# on all rows.
+# answers 3 / 2, one_tap 0.967 / 0.978 (the same from 45 to 60); the weights below are the
+# fit on all rows.
 MODEL = Model(
     right_weights=(
-        -3.356,
-        0.956,
-        2.013,
-        1.41,
-        -0.386,
-        -0.796,
-        0.93,
-        -1.296,
-        0.818,
-        0.514,
-        1.012,
-        1.587,
-        -0.305,
-        1.994,
-        -0.089,
+        -3.83,
+        1.324,
+        2.582,
+        1.076,
+        -0.372,
+        -0.985,
+        2.372,
+        -0.887,
+        0.573,
+        0.576,
+        0.894,
+        1.598,
+        -0.813,
+        2.231,
+        -0.68,
     ),
     listed_weights=(
-        -1.682,
-        1.419,
-        0.334,
-        1.885,
-        0.192,
-        -1.599,
-        1.275,
-        -2.13,
-        0.877,
-        0.255,
-        0.808,
-        1.741,
-        0.488,
-        1.24,
-        -0.652,
+        -1.215,
+        1.629,
+        0.444,
+        1.653,
+        0.413,
+        -1.935,
+        1.857,
+        -2.078,
+        0.375,
+        0.319,
+        0.769,
+        1.735,
+        0.249,
+        1.725,
+        -0.538,
     ),
 )
 
@@ -274,7 +278,7 @@ def _evidence(scores: Scores, top: list[int], words: int, signal: StaffSignal) -
     second = float(scores.score[top[1]]) / 100 if len(top) > 1 else 0.0
     widest = float(scores.coverage.max())
     firmest = float(scores.anchor.max())
-    measures = (scores.coverage, scores.cosine, scores.gram_question, scores.gram_entry)
+    measures = (scores.coverage, scores.wording, scores.gram_question, scores.gram_entry)
     return Evidence(
         top=first,
         lead=(first - second) / first if first > 0 else 0.0,
@@ -338,7 +342,7 @@ class Matcher:
         self._question_entry = np.asarray(question_entry, dtype=np.int64)
         self._first_question = np.searchsorted(self._question_entry, np.arange(len(entries)))
 
-        # Lemmas: one id each; coverage postings lemma → entry, cosine postings lemma → question.
+        # Lemmas: one id each; coverage postings lemma → entry.
         self._lemma_ids: dict[str, int] = {}
         for lemmas_of_entry in (*strong, *weak):
             for lemma in sorted(lemmas_of_entry):
@@ -377,22 +381,8 @@ class Matcher:
             len(entries),
         )
 
-        q_terms: list[int] = []
-        q_units: list[int] = []
-        q_weights: list[float] = []
-        for position, lemmas in enumerate(question_lemmas):
-            for lemma in lemmas:
-                q_terms.append(self._lemma_ids[lemma])
-                q_units.append(position)
-                q_weights.append(self._term_weight(lemma))
-        units = np.asarray(q_units, dtype=np.int64)
-        self._question_cosine = _Inverted(
-            np.asarray(q_terms, dtype=np.int64),
-            units,
-            _unit_normalised(units, np.asarray(q_weights), len(question_lemmas)),
-            len(self._lemma_ids),
-            len(question_lemmas),
-        )
+        self._question_texts = [" ".join(lemmas) for lemmas in question_lemmas]
+        self._question_ends = np.append(self._first_question[1:], len(question_lemmas))
 
         # Character n-grams: entry documents (questions, keywords, synonyms; the answer
         # weaker) give the IDF; the questions are indexed separately with the same IDF.
@@ -568,14 +558,11 @@ class Matcher:
             return None
         weights, unknown = self._weights(focus)
         total = sum(weights.values()) or 1.0
-        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         known = [(self._lemma_ids[k], w) for k, w in weights.items() if k in self._lemma_ids]
         terms = [t for t, _ in known]
         shares = [w / total for _, w in known]
         coverage = self._coverage.product(terms, shares)
         asked = self._asked.product(terms, shares)
-        per_question = self._question_cosine.product(terms, [w / query_norm for _, w in known])
-        cosine = np.maximum.reduceat(per_question, self._first_question)
         gram_ids, gram_values = self._query_grams(focus)
         gram_question = np.maximum.reduceat(
             self._question_grams.product(gram_ids, gram_values), self._first_question
@@ -584,7 +571,6 @@ class Matcher:
         anchor, unknown_nominal = self._anchor(focus, asked)
         score = 100 * (
             WEIGHT_COVERAGE * coverage
-            + WEIGHT_COSINE * cosine
             + WEIGHT_GRAM_QUESTION * gram_question
             + WEIGHT_GRAM_ENTRY * gram_entry
             + WEIGHT_ANCHOR * anchor
@@ -594,17 +580,40 @@ class Matcher:
             owner = self._keyword_owner.get(lemma)
             if owner is not None:
                 score[owner] += KEYWORD_BONUS
+        wording = self._wording(focus, score)
+        score += 100 * WEIGHT_WORDING * wording
         return Scores(
             score,
             coverage,
             asked,
-            cosine,
+            wording,
             gram_question,
             gram_entry,
             unknown / total,
             anchor,
             unknown_nominal,
         )
+
+    def _wording(self, focus: Mapping[str, float], ranking: Floats) -> Floats:
+        """Per entry, rapidfuzz's token-set ratio (0–1) between the message's lemmas and its
+        closest question's, for the SHORTLIST entries ranked best so far; 0 for the rest."""
+        wording = np.zeros(self._entry_count)
+        shortlist = self._top_indices(ranking, SHORTLIST)
+        if not shortlist:
+            return wording
+        spans = [range(self._first_question[e], self._question_ends[e]) for e in shortlist]
+        similarity = process.cdist(
+            [" ".join(focus)],
+            [self._question_texts[q] for span in spans for q in span],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            dtype=np.float64,
+        )[0]
+        start = 0
+        for entry, span in zip(shortlist, spans, strict=True):
+            wording[entry] = similarity[start : start + len(span)].max() / 100
+            start += len(span)
+        return wording
 
     def _anchor(self, focus: Mapping[str, float], asked: Floats) -> tuple[Floats, float]:
         """What the message is about, as the entries' questions know it: the IDF share of
@@ -647,10 +656,15 @@ class Matcher:
         return any(t.lemma in QUESTION_WORDS for t in self.normalizer.tokens(sentence))
 
     def _top(self, scores: Scores, limit: int) -> list[int]:
-        positive = np.flatnonzero(scores.score > 0)
+        return self._top_indices(scores.score, limit)
+
+    @staticmethod
+    def _top_indices(score: Floats, limit: int) -> list[int]:
+        """Up to `limit` entries with a positive score, best first."""
+        positive = np.flatnonzero(score > 0)
         if len(positive) > limit:
-            positive = positive[np.argpartition(-scores.score[positive], limit - 1)[:limit]]
-        return sorted(positive.tolist(), key=lambda i: (-scores.score[i], i))
+            positive = positive[np.argpartition(-score[positive], limit - 1)[:limit]]
+        return sorted(positive.tolist(), key=lambda i: (-score[i], i))
 
     def _candidate(self, scores: Scores, index: int) -> Candidate:
         return Candidate(self.entries[index].id, round(min(float(scores.score[index]), 100.0), 2))
