@@ -108,15 +108,23 @@ class StaffSignal:
     asks: bool = False
 
 
-def _is_demand(token: Token) -> bool:
+def _is_demand(token: Token, addressed: bool) -> bool:
+    """An imperative, or a second-person plural verb without «вы»: «почините» reads as the
+    future («вы почините») to the analyser, but with no «вы» a resident is demanding."""
     # Abbreviations such as «см» parse as imperatives but ask nothing of anyone.
-    if "impr" in token.tag and "VERB" in token.tag and "Abbr" not in token.tag:
+    second_plural = "2per" in token.tag and "plur" in token.tag and not addressed
+    if "VERB" in token.tag and "Abbr" not in token.tag and ("impr" in token.tag or second_plural):
         return token.lemma not in _INFO_VERBS
     return token.lemma in _DEMAND_FIRST_PERSON and "1per" in token.tag
 
 
 def _asks_procedure(tokens: list[Token]) -> bool:
-    lemmas = {t.lemma for t in tokens}
+    # «сколько можно» is a reproach, not «можно ли».
+    lemmas = {
+        token.lemma
+        for before, token in zip([None, *tokens], tokens, strict=False)
+        if not (token.lemma == "можно" and before is not None and before.lemma == "сколько")
+    }
     return bool(lemmas & _PROCEDURE_WORDS) or "делать" in lemmas
 
 
@@ -174,7 +182,7 @@ def staff_signal(tokens: list[Token], text: str) -> StaffSignal:
     lowered = fold(text)
     lemmas = {t.lemma for t in tokens}
     speaker = bool(lemmas & _SPEAKER)
-    demand = any(_is_demand(t) for t in tokens)
+    demand = any(_is_demand(t, "вы" in lemmas) for t in tokens)
     place = bool(_STREET.search(text.replace("ё", "е")))
     ongoing = bool(_DURATION.search(lowered))
     case_number = bool(_CASE_NUMBER.search(lowered))

@@ -61,3 +61,27 @@ def test_a_present_tense_statement_may_be_a_question() -> None:
 
 def test_years_with_already_are_a_duration() -> None:
     assert "ongoing incident" in _signal("уже 3 года стоим в очереди на жилье").reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "фонарь у дома 5 на Лесной не горит месяц, сколько можно, почините",
+        "у подъезда на Лесной 3 вторую неделю яма, засыпьте",
+    ],
+)
+def test_a_demand_about_a_concrete_place_goes_to_staff(text: str) -> None:
+    signal = _signal(text)
+    assert signal.escalate, signal
+    assert not signal.asks
+
+
+def test_a_second_person_verb_addressed_to_vy_is_a_question() -> None:
+    signal = _signal("вы почините фонарь на нашей улице?")
+    assert "demand" not in signal.reason
+    assert not signal.escalate
+
+
+def test_can_after_how_long_is_no_procedure_question() -> None:
+    assert not _signal("сколько можно ждать").asks
+    assert _signal("можно ли записаться к главе").asks
