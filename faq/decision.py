@@ -37,7 +37,7 @@ class Thresholds:
     from a logistic model calibrated on labelled messages (see `faq.matcher.MODEL`).
     """
 
-    answer: float = 50.0
+    answer: float = 55.0
     suggest: float = 10.0
     margin: float = 15.0
 

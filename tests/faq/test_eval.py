@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from faq import FaqLibrary
+from faq.evaluate import evaluate, read_rows
 from tests.faq.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,3 +60,16 @@ def test_eval_counts_wrong_answers(tmp_path: Path) -> None:
     assert metrics["overall"] == 0.0
     assert metrics["wrong_answers"] == 2
     assert "bus-schedule" in result.stdout
+
+
+def test_sample_knowledge_base_answers_its_own_questions_and_never_wrongly(
+    sample_library: FaqLibrary,
+) -> None:
+    """Resident messages written for the sample knowledge base (not the development set):
+    typos, slang, transliteration and stories, incidents, own cases and off-topic chatter."""
+    rows = read_rows(DATA / "sample_questions.tsv")
+    metrics, misses = evaluate(sample_library, rows)
+    assert metrics["rows"] == 64
+    assert metrics["wrong_answers"] == 0, misses
+    assert metrics["one_tap"] == 1.0, misses
+    assert metrics["overall"] >= 0.95, misses
