@@ -606,7 +606,7 @@ class Matcher:
         """Per entry, rapidfuzz's token-set ratio (0–1) between the message's lemmas and its
         closest question's, for the SHORTLIST entries ranked best so far; 0 for the rest."""
         wording = np.zeros(self._entry_count)
-        shortlist = self._top_indices(ranking, SHORTLIST)
+        shortlist = self._top(ranking, SHORTLIST)
         if not shortlist:
             return wording
         spans = [range(self._first_question[e], self._question_ends[e]) for e in shortlist]
@@ -663,11 +663,8 @@ class Matcher:
     def _has_question_word(self, sentence: str) -> bool:
         return any(t.lemma in QUESTION_WORDS for t in self.normalizer.tokens(sentence))
 
-    def _top(self, scores: Scores, limit: int) -> list[int]:
-        return self._top_indices(scores.score, limit)
-
     @staticmethod
-    def _top_indices(score: Floats, limit: int) -> list[int]:
+    def _top(score: Floats, limit: int) -> list[int]:
         """Up to `limit` entries with a positive score, best first."""
         positive = np.flatnonzero(score > 0)
         if len(positive) > limit:
@@ -682,7 +679,7 @@ class Matcher:
         scores = self.scores({lemma: 1.0 for lemma in lemmas})
         if scores is None:
             return []
-        return [self._candidate(scores, i) for i in self._top(scores, len(self.entries))]
+        return [self._candidate(scores, i) for i in self._top(scores.score, len(self.entries))]
 
     def analyse(self, text: str) -> Analysis:
         """Everything the decision reads: ranking, small talk, staff signals, evidence."""
@@ -692,7 +689,7 @@ class Matcher:
         scores = self.scores(focus)
         if scores is None:
             return Analysis((), small_talk, focus, StaffSignal(), None)
-        top = self._top(scores, TOP)
+        top = self._top(scores.score, TOP)
         ranked = tuple(self._candidate(scores, i) for i in top)
         signal = staff_signal(tokens, text)
         found = _evidence(scores, top, len(focus), signal) if top else None
