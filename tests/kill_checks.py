@@ -1,14 +1,47 @@
-"""What the kill tests read back from the database after the restart."""
+"""What the kill tests share: starting the bot as a process, and what they read back from the
+database after the restart."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from bot.storage.database import Database
 from bot.storage.models import ExchangeRow, InboxRow, ResidentRow
+from tests.conftest import PROJECT
+
+CONCURRENCY = 8
+
+
+async def start_bot(
+    platform_env: Mapping[str, str], database_url: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot run` with the platform's settings, `CONCURRENCY` handlers and the given
+    database (never the one from the environment)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "PYTHONPATH": str(PROJECT),
+        **platform_env,
+        "DATABASE_URL": database_url,
+        "HANDLER_CONCURRENCY": str(CONCURRENCY),
+        "LOG_LEVEL": "WARNING",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,40 +5,22 @@ in flight at the kill may repeat."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
+from collections.abc import Awaitable
 
-from tests.conftest import PROJECT
+from tests import kill_checks
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import TOKEN
-from tests.kill_checks import read_record
+from tests.kill_checks import CONCURRENCY, read_record
 
 RESIDENTS = 50
-CONCURRENCY = 8
 START_TIMEOUT = 120
 
 
-async def start_bot(url: str, database_url: str) -> asyncio.subprocess.Process:
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "PYTHONPATH": str(PROJECT),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": url,
-        "DATABASE_URL": database_url,
-        "HANDLER_CONCURRENCY": str(CONCURRENCY),
-        "LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+def start_bot(url: str, database_url: str) -> Awaitable[asyncio.subprocess.Process]:
+    return kill_checks.start_bot(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url}, database_url
     )
 
 

@@ -5,42 +5,24 @@ happens once, and only replies that were in flight at the kill may repeat."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
+from collections.abc import Awaitable
 
 from bot.storage.database import Database
-from tests.conftest import PROJECT
+from tests import kill_checks
 from tests.fakes.vk import FakeVK
-from tests.kill_checks import read_record
+from tests.kill_checks import CONCURRENCY, read_record
 from tests.vk_harness import GROUP_ID, TOKEN
 
 RESIDENTS = 50
-CONCURRENCY = 8
 START_TIMEOUT = 60
 
 
-async def start_bot(vk: FakeVK, database_url: str) -> asyncio.subprocess.Process:
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-        "PYTHONPATH": str(PROJECT),
-        "VK_GROUP_TOKEN": TOKEN,
-        "VK_GROUP_ID": str(GROUP_ID),
-        "VK_API_URL": vk.api_url,
-        "DATABASE_URL": database_url,
-        "HANDLER_CONCURRENCY": str(CONCURRENCY),
-        "LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+def start_bot(vk: FakeVK, database_url: str) -> Awaitable[asyncio.subprocess.Process]:
+    return kill_checks.start_bot(
+        {"VK_GROUP_TOKEN": TOKEN, "VK_GROUP_ID": str(GROUP_ID), "VK_API_URL": vk.api_url},
+        database_url,
     )
 
 
