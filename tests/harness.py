@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.core.ports import Clock, utc_now
 from bot.settings import Settings
 from bot.storage.models import ExchangeRow
 from handlers.telegram.app import TelegramChannel
+from tests.common import read_exchanges, settle
 from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "4242:TEST-TOKEN"
@@ -29,21 +29,11 @@ class RunningBot:
     task: asyncio.Task[None]
 
     async def exchanges(self) -> list[ExchangeRow]:
-        async with self.core.database.unit_of_work() as uow:
-            rows = list(await uow.session.scalars(select(ExchangeRow).order_by(ExchangeRow.id)))
-            uow.session.expunge_all()
-        return rows
+        return await read_exchanges(self.core.database)
 
     async def settle(self) -> None:
         """Wait until every stored update has been handled."""
-        for _ in range(1500):
-            await self.channel.intake.join()
-            async with self.core.database.unit_of_work() as uow:
-                pending, _ = await uow.inbox.depth()
-            if not pending and not self.tg.pending_updates:
-                return
-            await asyncio.sleep(0.02)
-        raise TimeoutError("updates still pending")
+        await settle(self.core, [self.channel.intake], tg=self.tg)
 
 
 @asynccontextmanager

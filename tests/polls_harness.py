@@ -19,6 +19,7 @@ from bot.storage.records import Audience
 from handlers.telegram.app import TelegramChannel
 from handlers.vk.app import VkChannel
 from polls import PollSpec
+from tests.common import FixedClock, settle
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK, Request
 from tests.harness import TOKEN
@@ -30,34 +31,18 @@ ADMIN = 901
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class PollsBot:
     tg: FakeTelegram
     vk: FakeVK
     core: Core
-    clock: Clock
+    clock: FixedClock
     channels: tuple[TelegramChannel, VkChannel]
 
     async def settle(self) -> None:
         """Wait until both channels fetched and handled everything pushed so far."""
-        await self.vk.wait_until_idle(within=START_TIMEOUT)
-        for _ in range(1500):
-            for channel in self.channels:
-                await channel.intake.join()
-            async with self.core.database.unit_of_work() as uow:
-                pending, _ = await uow.inbox.depth()
-            if not pending and not self.tg.pending_updates:
-                return
-            await asyncio.sleep(0.02)
-        raise TimeoutError("updates still pending")
+        intakes = [channel.intake for channel in self.channels]
+        await settle(self.core, intakes, tg=self.tg, vk=self.vk)
 
     async def create_poll(self, **changes: Any) -> int:
         """A poll that is live now (publishing requested, opened an hour ago)."""
@@ -137,8 +122,8 @@ def vk_buttons(send: Request) -> list[tuple[str, str]]:
 
 
 @asynccontextmanager
-async def polls_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[PollsBot]:
-    clock = clock or Clock()
+async def polls_bot(settings: Settings, clock: FixedClock | None = None) -> AsyncIterator[PollsBot]:
+    clock = clock or FixedClock(NOW)
     async with FakeTelegram() as tg, FakeVK(group_id=GROUP_ID) as fake_vk:
         configured = vk_settings(
             settings,

@@ -13,6 +13,7 @@ from bot.core import staff_texts, texts
 from bot.core.actions import ConsentAction
 from bot.settings import Settings
 from bot.storage.models import AppealEventRow, AppealRow, MessageLinkRow, ResidentRow
+from tests.common import FixedClock
 from tests.harness import RunningBot, running_bot
 
 STAFF_CHAT = -1001234567890
@@ -25,19 +26,11 @@ INCIDENT = "на улице Ленина 5 третий день нет воды
 WORKING_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @asynccontextmanager
 async def staffed_bot(
-    settings: Settings, clock: Clock | None = None, **overrides: Any
+    settings: Settings, clock: FixedClock | None = None, **overrides: Any
 ) -> AsyncIterator[RunningBot]:
-    clock = clock or Clock(WORKING_MORNING)
+    clock = clock or FixedClock(WORKING_MORNING)
     async with running_bot(settings, clock, telegram_staff_chat_id=STAFF_CHAT, **overrides) as bot:
         bot.tg.add_chat(STAFF_CHAT, type="supergroup", title="Пресс-служба")
         bot.tg.add_member(STAFF_CHAT, STAFF, "member", first_name="Мария")
@@ -211,7 +204,7 @@ async def test_close_asks_for_a_rating_and_records_it(settings: Settings) -> Non
 
 
 async def test_answered_appeal_closes_itself_after_quiet_days(settings: Settings) -> None:
-    clock = Clock(WORKING_MORNING)
+    clock = FixedClock(WORKING_MORNING)
     async with staffed_bot(settings, clock) as bot:
         card_id = await open_appeal(bot)
         async with expect(bot, RESIDENT):
@@ -316,7 +309,7 @@ async def test_resident_markup_arrives_escaped(settings: Settings) -> None:
 
 async def test_after_hours_message_says_when_staff_see_it(settings: Settings) -> None:
     saturday_evening = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
-    async with staffed_bot(settings, Clock(saturday_evening)) as bot:
+    async with staffed_bot(settings, FixedClock(saturday_evening)) as bot:
         await open_appeal(bot)
         told = bot.tg.sent_to(RESIDENT)[-1]
         assert "нерабочее время" in told
@@ -325,7 +318,7 @@ async def test_after_hours_message_says_when_staff_see_it(settings: Settings) ->
 
 
 async def test_reminders_fire_once_and_survive_a_restart(settings: Settings) -> None:
-    clock = Clock(WORKING_MORNING)
+    clock = FixedClock(WORKING_MORNING)
     async with staffed_bot(settings, clock) as bot:
         await open_appeal(bot)
         await open_appeal(bot, INCIDENT, resident=RESIDENT + 7)

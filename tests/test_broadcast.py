@@ -16,8 +16,9 @@ from bot.core.broadcast import Audience, BroadcastService, RateLimiter
 from bot.core.messages import Platform, Reply, ResidentKey
 from bot.settings import Settings
 from bot.storage.models import DeliveryRow, NotificationSettingsRow, ResidentRow, SubscriptionRow
+from tests.common import FixedClock
 from tests.harness import RunningBot
-from tests.test_appeals_e2e import STAFF_CHAT, WORKING_MORNING, Clock, staffed_bot
+from tests.test_appeals_e2e import STAFF_CHAT, WORKING_MORNING, staffed_bot
 
 TELEGRAM = frozenset({Platform.TELEGRAM})
 FIRST = 7001
@@ -171,7 +172,7 @@ async def test_too_many_requests_is_retried_after_retry_after(settings: Settings
 
 
 async def test_scheduled_broadcast_waits_for_its_time(settings: Settings) -> None:
-    clock = Clock(WORKING_MORNING)
+    clock = FixedClock(WORKING_MORNING)
     async with staffed_bot(settings, clock) as bot:
         await add_residents(bot, 2)
         async with bot.core.database.unit_of_work() as uow:

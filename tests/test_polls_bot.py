@@ -17,12 +17,12 @@ from bot.core.messages import ResidentKey
 from bot.settings import Settings
 from bot.storage.records import Audience, PollStatus
 from polls import texts
+from tests.common import FixedClock
 from tests.conftest import PROJECT
 from tests.polls_harness import (
     ADMIN,
     STAFF,
     STAFF_CHAT,
-    Clock,
     PollsBot,
     polls_bot,
     telegram,
@@ -254,7 +254,7 @@ def png_of(bot: PollsBot, photo_message: dict[str, object]) -> bytes:
 async def test_poll_from_yaml_is_published_by_the_running_bot(
     settings: Settings, tmp_path: Path
 ) -> None:
-    clock = Clock(datetime.now(UTC).replace(microsecond=0))
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
     async with polls_bot(settings, clock) as bot:
         await subscribe(bot, telegram(ANNA), vk(OLGA))
         await subscribe(bot, telegram(BORIS))

@@ -21,6 +21,7 @@ from bot.core import staff_texts, texts
 from bot.settings import Settings
 from bot.storage.models import AppealRow, ForumTopicRow
 from handlers.telegram.app import TelegramChannel
+from tests.common import FixedClock
 from tests.fakes.telegram import FakeTelegram, Request
 from tests.harness import TOKEN, RunningBot
 from tests.test_appeals_e2e import (
@@ -31,7 +32,6 @@ from tests.test_appeals_e2e import (
     STAFF,
     STAFF_CHAT,
     WORKING_MORNING,
-    Clock,
     appeals,
     expect,
     number_of,
@@ -51,7 +51,7 @@ async def staff_bot(
     *,
     forum: bool = True,
     routed_forum: bool = False,
-    clock: Clock | None = None,
+    clock: FixedClock | None = None,
     **overrides: Any,
 ) -> AsyncIterator[RunningBot]:
     """The bot with its staff chats registered before it starts, as in production, so that
@@ -73,7 +73,7 @@ async def staff_bot(
                 **overrides,
             }
         )
-        core = await build_core(configured, clock or Clock(WORKING_MORNING))
+        core = await build_core(configured, clock or FixedClock(WORKING_MORNING))
         channel = TelegramChannel(core, poll_timeout=1)
         task = asyncio.create_task(channel.run())
         await tg.wait_for("getUpdates")
@@ -273,7 +273,7 @@ async def test_topic_creation_is_paced_and_waits_out_429(settings: Settings) -> 
 
 async def test_appeals_are_routed_by_category(settings: Settings) -> None:
     routes = {"ЖКХ": ROUTED_CHAT}
-    clock = Clock(WORKING_MORNING)
+    clock = FixedClock(WORKING_MORNING)
     async with staff_bot(
         settings, forum=False, routed_forum=True, clock=clock, staff_routes=routes
     ) as bot:

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.storage.models import MessageLinkRow, ResidentRow
 from handlers.vk.api import create_api
 from handlers.vk.staff import VkStaffDirectory
+from tests.common import FixedClock
 from tests.fakes.vk import FakeVK, Request
 from tests.vk_harness import GROUP_ID, TOKEN, RunningVkBot, running_vk_bot
 from tests.vk_staff_harness import (
@@ -26,7 +27,7 @@ from tests.vk_staff_harness import (
     TELEGRAM_STAFF,
     TELEGRAM_STAFF_CHAT,
     WAIT,
-    FixedClock,
+    WORKING_MORNING,
     appeals,
     ask_vk,
     events,
@@ -277,7 +278,8 @@ async def test_reply_to_a_vk_resident_who_forbade_messages(settings: Settings) -
 @asynccontextmanager
 async def vk_staffed_bot(settings: Settings) -> AsyncIterator[RunningVkBot]:
     """VK alone, with a conversation of a staff member and an administrator as staff chat."""
-    async with running_vk_bot(settings, clock=FixedClock(), vk_staff_peer_id=STAFF_PEER) as bot:
+    clock = FixedClock(WORKING_MORNING)
+    async with running_vk_bot(settings, clock=clock, vk_staff_peer_id=STAFF_PEER) as bot:
         bot.vk.set_user(RESIDENT, "Ольга", "Иванова")
         bot.vk.set_user(VK_STAFF, "Мария", "Сидорова")
         bot.vk.set_user(VK_ADMIN, "Олег", "Петров")

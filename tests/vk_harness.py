@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage.models import ExchangeRow, InboxRow
 from handlers.vk.app import VkChannel
 from handlers.vk.callback_api import VkCallbackServer
+from tests.common import read_exchanges, settle
 from tests.fakes.vk import FakeVK
 
 GROUP_ID = 229_000_042
@@ -33,10 +34,7 @@ class RunningVkBot:
     task: asyncio.Task[None]
 
     async def exchanges(self) -> list[ExchangeRow]:
-        async with self.core.database.unit_of_work() as uow:
-            rows = list(await uow.session.scalars(select(ExchangeRow).order_by(ExchangeRow.id)))
-            uow.session.expunge_all()
-        return rows
+        return await read_exchanges(self.core.database)
 
     async def inbox(self) -> list[InboxRow]:
         async with self.core.database.unit_of_work() as uow:
@@ -53,16 +51,8 @@ class RunningVkBot:
 
     async def settle(self) -> None:
         """Wait until the bot fetched every pushed event and handled everything it stored."""
-        if not isinstance(self.channel.transport, VkCallbackServer):
-            await self.vk.wait_until_idle(within=START_TIMEOUT)
-        for _ in range(250):
-            await self.channel.intake.join()
-            async with self.core.database.unit_of_work() as uow:
-                pending, _ = await uow.inbox.depth()
-            if not pending:
-                return
-            await asyncio.sleep(0.02)
-        raise TimeoutError("updates still pending")
+        long_poll = not isinstance(self.channel.transport, VkCallbackServer)
+        await settle(self.core, [self.channel.intake], vk=self.vk if long_poll else None)
 
 
 def vk_settings(settings: Settings, vk: FakeVK, **overrides: Any) -> Settings:

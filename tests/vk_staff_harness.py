@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.models import AppealEventRow, AppealRow
 from handlers.telegram.app import TelegramChannel
 from handlers.vk.app import VkChannel
+from tests.common import FixedClock, settle
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.vk import FakeVK, Request
 from tests.harness import TOKEN as TELEGRAM_TOKEN
@@ -33,14 +34,6 @@ WORKING_MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 WAIT = 15.0
 
 
-class FixedClock:
-    def __init__(self, now: datetime = WORKING_MORNING) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class RunningPair:
     tg: FakeTelegram
@@ -51,16 +44,8 @@ class RunningPair:
 
     async def settle(self) -> None:
         """Wait until both transports fetched everything pushed and handled all they stored."""
-        for _ in range(1500):
-            await self.vk.wait_until_idle(within=START_TIMEOUT)
-            await self.telegram.intake.join()
-            await self.vk_channel.intake.join()
-            async with self.core.database.unit_of_work() as uow:
-                pending, _ = await uow.inbox.depth()
-            if not pending and not self.tg.pending_updates:
-                return
-            await asyncio.sleep(0.02)
-        raise TimeoutError("updates still pending")
+        intakes = [self.telegram.intake, self.vk_channel.intake]
+        await settle(self.core, intakes, tg=self.tg, vk=self.vk)
 
 
 @asynccontextmanager
@@ -78,7 +63,7 @@ async def running_pair(
             telegram_api_url=tg.url,
             **options,
         )
-        core = await build_core(configured, clock or FixedClock())
+        core = await build_core(configured, clock or FixedClock(WORKING_MORNING))
         telegram = TelegramChannel(core, poll_timeout=1)
         vk_channel = VkChannel(core, poll_wait=5)
         tasks = [asyncio.create_task(telegram.run()), asyncio.create_task(vk_channel.run())]

@@ -17,8 +17,9 @@ from bot.core.messages import Incoming, Platform, ResidentKey
 from bot.core.ports import DeliveryError
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.models import ExchangeRow, ResidentRow
+from bot.storage.models import ResidentRow
 from faq import FaqLibrary
+from tests.common import read_exchanges
 from tests.fakes.recorder import RecordingMessenger
 
 RESIDENT = ResidentKey(Platform.TELEGRAM, "1001")
@@ -64,13 +65,6 @@ def incoming(text: str = "", callback: str | None = None, message_id: str = "1")
     )
 
 
-async def exchanges(database: Database) -> list[ExchangeRow]:
-    async with database.unit_of_work() as uow:
-        rows = list(await uow.session.scalars(select(ExchangeRow).order_by(ExchangeRow.id)))
-        uow.session.expunge_all()
-    return rows
-
-
 async def test_start_greets_with_menu(dialog: DialogService, messenger: RecordingMessenger) -> None:
     await dialog.handle(incoming("/start"))
     ((chat_id, reply),) = messenger.sent
@@ -91,7 +85,7 @@ async def test_known_question_answered_and_recorded(
     labels = [button.text for row in reply.buttons for button in row]
     assert labels == [texts.HELPFUL_BUTTON, texts.NOT_HELPFUL_BUTTON]
 
-    inbound, outbound = await exchanges(database)
+    inbound, outbound = await read_exchanges(database)
     assert (inbound.direction, inbound.outcome, inbound.faq_entry_id) == (
         "in",
         "answer",
@@ -119,13 +113,13 @@ async def test_feedback_is_recorded_against_the_exchange(
     dialog: DialogService, messenger: RecordingMessenger, database: Database
 ) -> None:
     await dialog.handle(incoming("как записаться к врачу в поликлинику"))
-    first = (await exchanges(database))[0]
+    first = (await read_exchanges(database))[0]
     assert first.outcome == "answer"
     await dialog.handle(incoming(callback=FeedbackAction(first.id, helpful=False).encode()))
     reply = messenger.sent[-1][1]
     assert reply.text == texts.NOT_HELPFUL
     assert reply.buttons[0][0].action == AskStaffAction(first.id)
-    rows = await exchanges(database)
+    rows = await read_exchanges(database)
     assert rows[0].feedback == "not_helpful"
     assert rows[2].kind == "callback"
 
@@ -134,12 +128,12 @@ async def test_unknown_topic_escalates(
     dialog: DialogService, messenger: RecordingMessenger, database: Database
 ) -> None:
     await dialog.handle(incoming("на улице Ленина 5 третий день нет воды, примите меры!"))
-    question = (await exchanges(database))[0]
+    question = (await read_exchanges(database))[0]
     assert question.outcome == "escalate"
     assert question.appeal_id is None
     await dialog.handle(incoming(callback=ConsentAction(accept=True).encode()))
     assert "№ " in messenger.sent[-1][1].text
-    question = (await exchanges(database))[0]
+    question = (await read_exchanges(database))[0]
     assert question.appeal_id is not None
 
 
@@ -153,7 +147,7 @@ async def test_pick_of_a_suggestion_answers_that_entry(
     core.messengers.register(messenger)
     dialog, unsure, database = core.dialog, core.faq, core.database
     await dialog.handle(incoming("куда звонить если нет воды"))
-    first = (await exchanges(database))[0]
+    first = (await read_exchanges(database))[0]
     assert first.outcome == "suggest"
     labels = [row[0].text for row in messenger.sent[-1][1].buttons]
     assert labels[-1] == texts.ASK_STAFF_BUTTON
@@ -163,7 +157,7 @@ async def test_pick_of_a_suggestion_answers_that_entry(
     entry = unsure.entry(chosen)
     assert entry is not None
     assert messenger.sent[-1][1].text == entry.answer.strip()
-    assert (await exchanges(database))[2].outcome == "picked"
+    assert (await read_exchanges(database))[2].outcome == "picked"
     await database.dispose()
 
 
@@ -182,7 +176,7 @@ async def test_forged_or_stale_buttons_get_a_clear_answer(
     await dialog.handle(incoming("/start"))
     await dialog.handle(incoming(callback=payload))
     assert messenger.sent[-1][1].text == texts.STALE_BUTTON
-    rows = await exchanges(database)
+    rows = await read_exchanges(database)
     assert rows[-2].outcome == "stale_action"
 
 
@@ -190,7 +184,7 @@ async def test_button_of_another_resident_is_refused(
     dialog: DialogService, messenger: RecordingMessenger, database: Database
 ) -> None:
     await dialog.handle(incoming("Когда включат отопление?"))
-    first = (await exchanges(database))[0]
+    first = (await read_exchanges(database))[0]
     other = Incoming(
         resident=ResidentKey(Platform.TELEGRAM, "2002"),
         chat_id="2002",
@@ -199,7 +193,7 @@ async def test_button_of_another_resident_is_refused(
     )
     await dialog.handle(other)
     assert messenger.sent[-1][1].text == texts.STALE_BUTTON
-    assert (await exchanges(database))[0].feedback is None
+    assert (await read_exchanges(database))[0].feedback is None
 
 
 async def test_undelivered_reply_is_recorded(
@@ -207,6 +201,6 @@ async def test_undelivered_reply_is_recorded(
 ) -> None:
     messenger.fail_with = DeliveryError("bot was blocked by the user", unreachable=True)
     await dialog.handle(incoming("/help"))
-    _, outbound = await exchanges(database)
+    _, outbound = await read_exchanges(database)
     assert outbound.kind == "undelivered"
     assert outbound.text is not None and outbound.text.startswith(texts.HELP)

@@ -11,24 +11,17 @@ from hypothesis import strategies as st
 
 from bot.core.flood import FloodGuard, FloodVerdict
 from bot.core.safety_texts import FLOOD_CALLBACK_NOTICE, FLOOD_NOTICE
+from tests.common import FixedClock
 
 ALLOW, NOTIFY, DROP = FloodVerdict.ALLOW, FloodVerdict.NOTIFY, FloodVerdict.DROP
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
-class FakeClock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def guard(
-    limit: int = 10, window: timedelta = MINUTE, clock: FakeClock | None = None
+    limit: int = 10, window: timedelta = MINUTE, clock: FixedClock | None = None
 ) -> FloodGuard:
-    return FloodGuard(limit, window, clock or FakeClock())
+    return FloodGuard(limit, window, clock or FixedClock(START))
 
 
 def seconds(value: float) -> datetime:
@@ -101,14 +94,14 @@ def test_message_older_than_a_window_before_the_newest_is_only_recorded() -> Non
 
 
 def test_redelivered_backlog_is_judged_by_send_time() -> None:
-    clock = FakeClock(START + timedelta(hours=1))
+    clock = FixedClock(START + timedelta(hours=1))
     flood = guard(limit=10, clock=clock)
     # Twenty messages written a minute apart an hour ago arrive at once after a restart.
     assert all(flood.check("k", START + i * MINUTE) is ALLOW for i in range(20))
 
 
 def test_idle_senders_are_forgotten() -> None:
-    clock = FakeClock()
+    clock = FixedClock(START)
     flood = guard(clock=clock)
     for i in range(100_000):
         clock.now = START + timedelta(milliseconds=10 * i)
@@ -119,7 +112,7 @@ def test_idle_senders_are_forgotten() -> None:
 
 
 def test_memory_is_bounded_even_when_everyone_is_active() -> None:
-    flood = FloodGuard(10, MINUTE, FakeClock(), max_senders=1000)
+    flood = FloodGuard(10, MINUTE, FixedClock(START), max_senders=1000)
     for i in range(100_000):
         flood.check(f"vk:{i}", START)
     assert len(flood) == 1000
@@ -146,7 +139,7 @@ def test_callback_buttons_have_their_own_bucket() -> None:
 )
 def test_invalid_settings_are_rejected(limit: int, window: timedelta, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        FloodGuard(limit, window, FakeClock())
+        FloodGuard(limit, window, FixedClock(START))
 
 
 def test_notices_are_polite_russian_texts() -> None:
@@ -169,7 +162,7 @@ def test_property_limit_per_window_and_one_notice_per_episode(
     offsets: list[int], limit: int, window_s: int, ordered: bool
 ) -> None:
     window = timedelta(seconds=window_s / 10)
-    flood = FloodGuard(limit, window, FakeClock())
+    flood = FloodGuard(limit, window, FixedClock(START))
     times = [START + timedelta(seconds=o / 10) for o in (sorted(offsets) if ordered else offsets)]
     verdicts = [flood.check("k", at) for at in times]
 

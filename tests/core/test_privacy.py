@@ -21,23 +21,16 @@ from bot.storage.models import (
     PollRow,
     ResidentRow,
 )
+from tests.common import FixedClock
 from tests.fakes.recorder import RecordingMessenger
 
 RESIDENT = ResidentKey(Platform.TELEGRAM, "3003")
 INCIDENT = "на улице Ленина 5 третий день нет воды, примите меры!"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def recorder() -> RecordingMessenger:
 
 @pytest.fixture
 async def core(
-    settings: Settings, clock: Clock, recorder: RecordingMessenger
+    settings: Settings, clock: FixedClock, recorder: RecordingMessenger
 ) -> AsyncIterator[Core]:
     built = await build_core(settings, clock)
     built.messengers.register(recorder)
@@ -124,7 +117,7 @@ async def test_decline_keeps_counts_but_no_texts_and_no_appeal(
 
 
 async def test_a_new_policy_version_asks_again(
-    settings: Settings, clock: Clock, recorder: RecordingMessenger
+    settings: Settings, clock: FixedClock, recorder: RecordingMessenger
 ) -> None:
     first = await build_core(settings, clock)
     first.messengers.register(recorder)
@@ -145,7 +138,7 @@ async def test_a_new_policy_version_asks_again(
 
 
 async def test_forget_me_erases_texts_and_names_but_keeps_counts(
-    core: Core, recorder: RecordingMessenger, clock: Clock
+    core: Core, recorder: RecordingMessenger, clock: FixedClock
 ) -> None:
     await say(core, INCIDENT)
     await say(core, callback=ConsentAction(accept=True).encode())
@@ -204,7 +197,7 @@ async def test_forget_me_can_be_cancelled(core: Core, recorder: RecordingMesseng
 
 
 async def test_retention_anonymises_old_closed_appeals_only(
-    core: Core, recorder: RecordingMessenger, clock: Clock
+    core: Core, recorder: RecordingMessenger, clock: FixedClock
 ) -> None:
     await say(core, INCIDENT)
     await say(core, callback=ConsentAction(accept=True).encode())
