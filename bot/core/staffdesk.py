@@ -242,15 +242,7 @@ class StaffDesk:
             resident = await uow.residents.get(topic.resident_id)
             appeal = await self.latest_appeal(uow, chat.chat_id, topic.resident_id)
             if resident is not None and appeal is not None:
-                return await self.topics.send(
-                    uow,
-                    chat.platform,
-                    chat.chat_id,
-                    resident,
-                    topic_name(resident, appeal),
-                    reply,
-                    self._summary(uow, chat, appeal, resident),
-                )
+                return await self._send_to_topic(uow, chat, appeal, resident, reply)
         messenger = self.topics.messenger(chat.platform)
         assert messenger is not None
         try:
@@ -288,15 +280,7 @@ class StaffDesk:
             return
         try:
             if await self.in_forum(chat):
-                message_ids = await self.topics.send(
-                    uow,
-                    chat.platform,
-                    chat.chat_id,
-                    resident,
-                    topic_name(resident, appeal),
-                    reply,
-                    self._summary(uow, chat, appeal, resident),
-                )
+                message_ids = await self._send_to_topic(uow, chat, appeal, resident, reply)
             else:
                 message_ids = await self._messengers[chat.platform].send(chat.chat_id, reply)
         except DeliveryError as error:
@@ -322,6 +306,20 @@ class StaffDesk:
                 direction="in",
                 at=at,
             )
+
+    async def _send_to_topic(
+        self, uow: UnitOfWork, chat: StaffChat, appeal: Appeal, resident: Resident, reply: Reply
+    ) -> list[str]:
+        """Into the resident's topic about `appeal`, recreating it (with a summary) if gone."""
+        return await self.topics.send(
+            uow,
+            chat.platform,
+            chat.chat_id,
+            resident,
+            topic_name(resident, appeal),
+            reply,
+            self._summary(uow, chat, appeal, resident),
+        )
 
     def _summary(
         self, uow: UnitOfWork, chat: StaffChat, appeal: Appeal, resident: Resident
