@@ -51,6 +51,22 @@ class Record:
     residents: int
 
 
+async def assert_recovered(
+    replies: Counter[int], residents: list[int], database_url: str
+) -> Record:
+    """Every resident answered, only replies in flight at the kill repeated, and every update
+    handled exactly once in the database; the record, for the platform's own checks."""
+    duplicates = sum(count - 1 for count in replies.values())
+    assert set(replies) == set(residents)
+    assert duplicates <= CONCURRENCY, f"{duplicates} duplicate replies"
+
+    record = await read_record(database_url)
+    assert record.residents == len(residents)
+    assert set(record.inbound.values()) == {1}, "an update was handled twice in the database"
+    assert record.statuses == Counter({"done": len(residents)})
+    return record
+
+
 async def read_record(database_url: str) -> Record:
     database = Database(database_url)
     async with database.unit_of_work() as uow:

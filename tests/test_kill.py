@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from tests import kill_checks
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import TOKEN
-from tests.kill_checks import CONCURRENCY, read_record
+from tests.kill_checks import assert_recovered
 
 RESIDENTS = 50
 START_TIMEOUT = 120
@@ -51,12 +51,4 @@ async def test_kill_and_restart_loses_nothing(database_url: str) -> None:
         assert restarted.returncode == 0, stderr.decode()
 
     replies = Counter(r.params["chat_id"] for r in tg.calls("sendMessage"))
-    duplicates = sum(count - 1 for count in replies.values())
-    assert set(replies) == set(residents)
-    assert duplicates <= CONCURRENCY, f"{duplicates} duplicate replies"
-
-    record = await read_record(database_url)
-    inbound, statuses = record.inbound, record.statuses
-    assert record.residents == RESIDENTS
-    assert set(inbound.values()) == {1}, "an update was handled twice in the database"
-    assert statuses == Counter({"done": RESIDENTS})
+    await assert_recovered(replies, residents, database_url)
