@@ -13,8 +13,10 @@ An entry's score (0–100) blends four measures:
 
 Long messages are mostly stories around one question, so when a message has several
 sentences, the words outside its question sentences count less. Words that name no topic
-(question words, «надо», «такой», «сделать») keep a small fixed weight, and a word the
-knowledge base does not know borrows the weight of known words of its root.
+(question words, «надо», «такой», «сделать») keep a small fixed weight. A word the
+knowledge base does not know borrows the weight of known words of its root, and a known
+word also counts, weaker, for entries that use another word of its root («запись» ~
+«записаться»).
 
 The index is a set of inverted lists in flat numpy arrays over shared vocabularies of
 lemmas and n-grams, so a message is scored against every entry with a few vectorised sums
@@ -74,6 +76,8 @@ MIN_SUGGEST_SCORE = 10.0
 PREFIX = 5
 SHARED_ROOT = 0.7
 ROOT_SIMILARITY = 0.8
+# A known word also counts, weaker, for entries that use another word of its root.
+RELATED_WEIGHT = 0.7
 MAX_SIMILAR = 3
 VERB_PREFIXES = ("пере", "под", "при", "про", "раз", "рас", "вы", "до", "за", "на", "по", "от", "с")
 TOP = 3
@@ -121,6 +125,14 @@ class _Inverted:
             [self.weights[s] * value for s, value in zip(slices, values, strict=True)]
         )
         return np.bincount(targets, weights=weights, minlength=self.size).astype(np.float64)
+
+
+def _common_beginning(a: str, b: str) -> int:
+    limit = min(len(a), len(b))
+    common = 0
+    while common < limit and a[common] == b[common]:
+        common += 1
+    return common
 
 
 def _sum_duplicates(
@@ -225,42 +237,42 @@ class Model:
 # Fitted with `python -m faq fit` on the 240-row development set: L2-regularised logistic
 # regression (ridge 0.3) over the messages the model decides on (no small talk, no staff
 # signal). Held out, even→odd / odd→even at answer ≥ 55: overall 0.867 / 0.875, wrong
-# answers 3 / 2, one_tap 0.967 / 0.978 (the same from 45 to 55); the weights below are the
+# answers 3 / 2, one_tap 0.978 / 0.978 (the same from 45 to 60); the weights below are the
 # fit on all rows.
 MODEL = Model(
     right_weights=(
-        -3.289,
-        1.27,
-        2.622,
-        1.003,
-        -0.56,
-        -1.069,
-        2.654,
-        -1.304,
-        0.38,
-        0.489,
-        0.784,
-        1.766,
-        -1.135,
-        2.122,
-        -0.661,
+        -3.657,
+        1.345,
+        2.349,
+        0.764,
+        -0.124,
+        -0.622,
+        2.079,
+        -1.29,
+        0.563,
+        0.543,
+        0.728,
+        2.09,
+        -0.833,
+        1.991,
+        -0.58,
     ),
     listed_weights=(
-        -1.22,
-        1.571,
-        0.581,
-        1.495,
-        0.072,
-        -2.07,
-        2.392,
-        -2.336,
-        0.296,
-        0.294,
-        0.633,
-        1.852,
-        0.059,
-        1.668,
-        -0.357,
+        -1.545,
+        1.51,
+        0.511,
+        1.037,
+        0.23,
+        -1.981,
+        2.143,
+        -2.502,
+        0.68,
+        0.252,
+        0.65,
+        2.116,
+        -0.036,
+        1.484,
+        -0.599,
     ),
 )
 
@@ -428,6 +440,7 @@ class Matcher:
             if len(lemma) >= PREFIX and not is_light(lemma):
                 self._by_prefix.setdefault(lemma[:PREFIX], []).append(lemma)
         self._similar: dict[str, tuple[str, ...]] = {}
+        self._related: dict[str, tuple[str, ...]] = {}
 
         owners: dict[str, list[int]] = {}
         for index, entry_keywords in enumerate(keywords):
@@ -476,14 +489,18 @@ class Matcher:
             return LIGHT_WEIGHT
         return float(self._idf[self._lemma_ids[lemma]])
 
-    def _weights(self, focus: Mapping[str, float]) -> tuple[dict[str, float], float]:
-        """IDF weight per lemma, scaled by how central the lemma is to the message, and the
-        weight of lemmas the knowledge base does not know at all.
+    def _weights(
+        self, focus: Mapping[str, float]
+    ) -> tuple[dict[str, float], dict[str, float], float]:
+        """IDF weight per lemma, scaled by how central the lemma is to the message; the
+        weaker weight of known lemmas of the same root; and the weight of lemmas the
+        knowledge base does not know at all.
 
         A lemma unknown to the knowledge base borrows the most similar known lemmas (the
         longest shared beginning), each with a reduced weight.
         """
         weights: dict[str, float] = {}
+        related: dict[str, float] = {}
         unknown = 0.0
         for lemma, share in focus.items():
             if is_light(lemma):
@@ -492,6 +509,9 @@ class Matcher:
             if lemma in self._lemma_ids:
                 weight = self._term_weight(lemma) * share
                 weights[lemma] = max(weights.get(lemma, 0.0), weight)
+                for relative in self._relatives(lemma):
+                    weight = self._term_weight(relative) * RELATED_WEIGHT * share
+                    related[relative] = max(related.get(relative, 0.0), weight)
                 continue
             similar = self._similar_lemmas(lemma)
             if not similar:
@@ -503,7 +523,23 @@ class Matcher:
             for known in similar:
                 weight = self._term_weight(known) * ROOT_SIMILARITY * share
                 weights[known] = max(weights.get(known, 0.0), weight)
-        return weights, unknown
+        return weights, {k: w for k, w in related.items() if k not in weights}, unknown
+
+    def _relatives(self, lemma: str) -> tuple[str, ...]:
+        """Other known lemmas of a known lemma's root («запись» ~ «записаться», «вывоз» ~
+        «вывозить»): an entry that words the same thing another way still counts, weaker."""
+        cached = self._related.get(lemma)
+        if cached is not None:
+            return cached
+        result = tuple(
+            known
+            for known in self._by_prefix.get(lemma[:PREFIX], ())
+            if known != lemma
+            and _common_beginning(lemma, known) >= SHARED_ROOT * min(len(lemma), len(known))
+        )[:MAX_SIMILAR]
+        if len(self._related) < 100000:
+            self._related[lemma] = result
+        return result
 
     def _similar_lemmas(self, lemma: str) -> tuple[str, ...]:
         """Known lemmas of the same root: a long shared beginning («компенсировать» ~
@@ -525,11 +561,8 @@ class Matcher:
         ]
         for stem in stems:
             for known in self._by_prefix.get(stem[:PREFIX], ()):
-                common = PREFIX
-                limit = min(len(stem), len(known))
-                while common < limit and stem[common] == known[common]:
-                    common += 1
-                if common >= SHARED_ROOT * limit and common >= best:
+                common = _common_beginning(stem, known)
+                if common >= SHARED_ROOT * min(len(stem), len(known)) and common >= best:
                     if common > best:
                         best, found = common, []
                     found.append(known)
@@ -564,13 +597,16 @@ class Matcher:
         """The measures of every entry for a message's weighted lemmas."""
         if not focus or not self.entries:
             return None
-        weights, unknown = self._weights(focus)
+        weights, related, unknown = self._weights(focus)
         total = sum(weights.values()) or 1.0
         known = [(self._lemma_ids[k], w) for k, w in weights.items() if k in self._lemma_ids]
+        known += [(self._lemma_ids[k], w) for k, w in related.items()]
         terms = [t for t, _ in known]
         shares = [w / total for _, w in known]
-        coverage = self._coverage.product(terms, shares)
-        asked = self._asked.product(terms, shares)
+        # Related lemmas add to an entry's share without raising the total, so an entry
+        # with both a word and its relative could pass 1.
+        coverage = np.minimum(self._coverage.product(terms, shares), 1.0)
+        asked = np.minimum(self._asked.product(terms, shares), 1.0)
         gram_ids, gram_values = self._query_grams(focus)
         gram_question = np.maximum.reduceat(
             self._question_grams.product(gram_ids, gram_values), self._first_question
@@ -631,7 +667,7 @@ class Matcher:
         nominal = {lemma: share for lemma, share in focus.items() if is_nominal(lemma)}
         if not nominal:
             return asked, 0.0
-        weights, unknown = self._weights(nominal)
+        weights, _, unknown = self._weights(nominal)
         total = sum(weights.values()) or 1.0
         known = [
             (self._lemma_ids[k], w / total) for k, w in weights.items() if k in self._lemma_ids
