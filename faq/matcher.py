@@ -79,6 +79,8 @@ ROOT_SIMILARITY = 0.8
 # A known word also counts, weaker, for entries that use another word of its root.
 RELATED_WEIGHT = 0.7
 MAX_SIMILAR = 3
+# Root lookups remembered per matcher; messages bring new words without end.
+LOOKUP_CACHE = 100000
 VERB_PREFIXES = ("пере", "под", "при", "про", "раз", "рас", "вы", "до", "за", "на", "по", "от", "с")
 TOP = 3
 # Entries whose wording is compared: the rest are too far behind for it to matter.
@@ -537,7 +539,7 @@ class Matcher:
             if known != lemma
             and _common_beginning(lemma, known) >= SHARED_ROOT * min(len(lemma), len(known))
         )[:MAX_SIMILAR]
-        if len(self._related) < 100000:
+        if len(self._related) < LOOKUP_CACHE:
             self._related[lemma] = result
         return result
 
@@ -569,7 +571,7 @@ class Matcher:
             if found:
                 break
         result = tuple(found[:MAX_SIMILAR])
-        if len(self._similar) < 100000:
+        if len(self._similar) < LOOKUP_CACHE:
             self._similar[lemma] = result
         return result
 

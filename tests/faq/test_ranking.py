@@ -65,3 +65,20 @@ def test_a_prefix_is_stripped_from_verbs_only() -> None:
     )
     assert matcher._similar_lemmas("сосновка") == ()
     assert matcher._similar_lemmas("основать") == ("основание",)
+
+
+def test_a_known_word_counts_weaker_for_an_entry_using_its_root() -> None:
+    matcher = Matcher(
+        (
+            FaqEntry("schedule", None, ("По каким дням вывозят мусор?",), "По вторникам."),
+            FaqEntry("fee", None, ("Как оплатить вывоз мусора?",), "Через квитанцию."),
+            FaqEntry("bus", None, ("Где посмотреть расписание автобусов?",), "На остановках."),
+        ),
+        Thresholds(),
+    )
+    scores = matcher.scores({"вывоз": 1.0})
+    assert scores is not None
+    schedule, fee, bus = scores.coverage
+    assert fee == 1.0
+    assert 0 < schedule < fee
+    assert bus == 0
