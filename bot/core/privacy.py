@@ -14,10 +14,10 @@ from bot.core import staff_texts, texts
 from bot.core.actions import ConsentAction, ForgetAction
 from bot.core.messages import Button, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
-from bot.core.staff import NUMBER, StaffMessage, StaffResult
+from bot.core.staff import NUMBER, StaffMessage, StaffResult, handled_here
 from bot.core.staffdesk import StaffDesk
 from bot.storage.database import Database, UnitOfWork
-from bot.storage.records import ACTIVE_STATUSES, AppealStatus, Resident
+from bot.storage.records import ACTIVE_STATUSES, Appeal, AppealStatus, Resident
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +112,13 @@ class PrivacyService:
     ) -> StaffResult:
         """`/forget 2026-0042` or `/forget telegram:123` for a resident who asked through
         another channel."""
-        resident = await self._resident_for(uow, argument.strip())
-        if resident is None:
+        target = await self._resident_for(uow, argument.strip())
+        if target is None:
             return StaffResult(Reply(staff_texts.FORGET_TARGET))
+        resident, named = target
+        refusal = await self._refusal(uow, message, resident, named)
+        if refusal is not None:
+            return StaffResult(Reply(refusal))
         actor = f"{message.platform}:{message.user_id}"
         count = await self.forget(uow, resident, actor)
         text = staff_texts.FORGOTTEN_BY_STAFF.format(
@@ -122,15 +126,35 @@ class PrivacyService:
         )
         return StaffResult(Reply(text, html=True))
 
-    async def _resident_for(self, uow: UnitOfWork, argument: str) -> Resident | None:
+    async def _resident_for(
+        self, uow: UnitOfWork, argument: str
+    ) -> tuple[Resident, Appeal | None] | None:
+        """The resident named by an appeal number (with that appeal) or a platform id."""
         match = NUMBER.fullmatch(argument)
         if match:
             appeal = await uow.appeals.by_number(int(match.group(1)), int(match.group(2)))
-            return await uow.residents.get(appeal.resident_id) if appeal else None
+            resident = await uow.residents.get(appeal.resident_id) if appeal else None
+            return (resident, appeal) if resident else None
         platform, _, external_id = argument.partition(":")
         if platform not in {p.value for p in Platform} or not external_id:
             return None
-        return await uow.residents.find(ResidentKey(Platform(platform), external_id))
+        resident = await uow.residents.find(ResidentKey(Platform(platform), external_id))
+        return (resident, None) if resident else None
+
+    async def _refusal(
+        self, uow: UnitOfWork, message: StaffMessage, resident: Resident, named: Appeal | None
+    ) -> str | None:
+        """`/forget` obeys the staff chats' "handled here" rule: the appeal named must be
+        handled in this chat; by a platform id, one of the resident's appeals must be (a
+        resident without appeals is erased from the default chat)."""
+        if named is not None:
+            if handled_here(self._desk, message.chat_id, named.staff_chat_id):
+                return None
+            return staff_texts.OTHER_CHAT_APPEAL.format(number=named.number)
+        chats = {appeal.staff_chat_id for appeal in await uow.appeals.for_resident(resident.id)}
+        if any(handled_here(self._desk, message.chat_id, chat) for chat in chats or {None}):
+            return None
+        return staff_texts.FORGET_ELSEWHERE
 
     async def retention_tick(self) -> None:
         """Anonymise texts of appeals closed longer than the retention period ago, and names of

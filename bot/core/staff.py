@@ -16,7 +16,7 @@ from bot.core.actions import Action, StaffAction, StaffVerb, parse_action
 from bot.core.appeals import AppealService
 from bot.core.messages import Attachment, Platform, Reply, ResidentKey
 from bot.core.ports import Clock, DeliveryError, utc_now
-from bot.core.staffdesk import StaffChat
+from bot.core.staffdesk import StaffChat, StaffDesk
 from bot.core.text_split import storable
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import (
@@ -105,6 +105,19 @@ Handler = Callable[[UnitOfWork, StaffMessage, Appeal, Resident], Awaitable[Staff
 CommandHandler = Callable[[UnitOfWork, StaffMessage, str], Awaitable[StaffResult]]
 FlowHandler = Callable[[UnitOfWork, StaffMessage, ConversationState], Awaitable[StaffResult]]
 ButtonHandler = Callable[[UnitOfWork, StaffMessage, Action], Awaitable[StaffResult]]
+
+
+def handled_here(desk: StaffDesk, chat_id: str, appeal_chat_id: str | None) -> bool:
+    """The one rule of where an appeal is acted on, for buttons, commands and `/forget`: in
+    the staff chat it was routed to (`appeal_chat_id`). An appeal whose chat is no longer
+    configured, or that never had one, falls to the default chat. Administrators of the
+    default chat get nothing more: a routed chat's members are the ones who handle its
+    appeals, and whoever supervises them joins that chat."""
+    if appeal_chat_id == chat_id:
+        return True
+    configured = {chat.chat_id for chat in desk.chats}
+    default = desk.chat.chat_id if desk.chat is not None else None
+    return appeal_chat_id not in configured and chat_id == default
 
 
 def staff_key(message: StaffMessage) -> ResidentKey:
@@ -243,7 +256,7 @@ class StaffService:
             appeal = await uow.appeals.by_number(int(match.group(1)), int(match.group(2)))
             if appeal is None:
                 return Reply(staff_texts.UNKNOWN_APPEAL.format(number=html.escape(argument)))
-            if not self._handled_here(message, appeal):
+            if not handled_here(self._appeals.desk, message.chat_id, appeal.staff_chat_id):
                 return Reply(staff_texts.OTHER_CHAT_APPEAL.format(number=appeal.number))
         elif message.reply_to_message_id is not None:
             link = await uow.appeals.find_link(message.chat_id, message.reply_to_message_id)
@@ -255,16 +268,6 @@ class StaffService:
         resident = await uow.residents.get(appeal.resident_id)
         assert resident is not None
         return appeal, resident
-
-    def _handled_here(self, message: StaffMessage, appeal: Appeal) -> bool:
-        """Whether this chat may act on the appeal: the chat it was routed to, or the default
-        chat for appeals of a chat no longer configured."""
-        if appeal.staff_chat_id in (None, message.chat_id):
-            return True
-        desk = self._appeals.desk
-        configured = {chat.chat_id for chat in desk.chats}
-        default = desk.chat.chat_id if desk.chat else None
-        return appeal.staff_chat_id not in configured and message.chat_id == default
 
     async def _topic_appeal(self, uow: UnitOfWork, message: StaffMessage) -> Appeal | None:
         assert message.topic_id is not None
@@ -384,6 +387,8 @@ class StaffService:
         appeal = await uow.appeals.get(action.appeal_id)
         if appeal is None:
             return StaffResult(notice=texts.STALE_BUTTON)
+        if not handled_here(self._appeals.desk, message.chat_id, appeal.staff_chat_id):
+            return StaffResult(notice=staff_texts.OTHER_CHAT_APPEAL.format(number=appeal.number))
         resident = await uow.residents.get(appeal.resident_id)
         assert resident is not None
         if action.verb is StaffVerb.TAKE:
