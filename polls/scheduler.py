@@ -17,6 +17,7 @@ from bot.core.broadcast import Audience as BroadcastAudience
 from bot.core.broadcast import BroadcastService
 from bot.core.messages import Attachment, AttachmentKind, Button, Platform, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers
+from bot.core.sanitize import inert
 from bot.core.staffdesk import StaffChat
 from bot.storage.database import Database, UnitOfWork
 from bot.storage.records import Audience, Poll
@@ -103,7 +104,7 @@ class PollPublisher:
         if results.other_answers:
             shown = results.other_answers[:CARD_OTHER_ANSWERS]
             lines += ["", texts.OTHER_ANSWERS]
-            lines += [texts.OTHER_ANSWER_LINE.format(text=text) for text in shown]
+            lines += [texts.OTHER_ANSWER_LINE.format(text=inert(text)) for text in shown]
             hidden = len(results.other_answers) - len(shown)
             if hidden:
                 lines.append(texts.MORE_OTHER_ANSWERS.format(count=hidden))
@@ -112,6 +113,7 @@ class PollPublisher:
             "\n".join(lines),
             buttons=((button,),),
             attachments=(await self._chart(results),),
+            quotes_resident=True,
         )
 
     async def send_results_in(self, uow: UnitOfWork, poll_id: int, now: datetime) -> int | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.core import staff_texts
+from bot.core import sanitize, staff_texts
 from bot.core.messages import Reply
 from bot.core.ports import Clock, utc_now
 from bot.core.staff import StaffMessage, StaffResult, staff_key
@@ -68,9 +68,9 @@ class FaqEditor:
         if argument:
             return await self.step(uow, message, ConversationState(FLOW, data, self._clock()))
         text = staff_texts.FAQ_ADD_ASK_ID.format(
-            question=html.escape("\n".join(data["questions"])), answer=html.escape(answer)
+            question=sanitize.quote_html("\n".join(data["questions"])), answer=html.escape(answer)
         )
-        return _say(text, html_=True)
+        return StaffResult(Reply(text, html=True, quotes_resident=True))
 
     async def step(
         self, uow: UnitOfWork, message: StaffMessage, state: ConversationState

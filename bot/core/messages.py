@@ -95,7 +95,8 @@ class Reply:
     `reply_to` is a message id in the same chat the first message answers; `pin` asks to pin
     the first message where the platform allows (urgent notices in the staff chat);
     `edit_message_id` replaces that earlier message of the bot instead (a poll after a vote),
-    falling back to a new message where the platform refuses the edit."""
+    falling back to a new message where the platform refuses the edit; `quotes_resident`
+    marks a staff-chat post carrying what a resident wrote: no link previews, no mentions."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -105,3 +106,4 @@ class Reply:
     reply_to: str | None = None
     pin: bool = False
     edit_message_id: str | None = None
+    quotes_resident: bool = False

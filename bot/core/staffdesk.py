@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core import staff_texts
+from bot.core import sanitize, staff_texts
 from bot.core.actions import StaffAction, StaffVerb
 from bot.core.messages import Attachment, AttachmentKind, Button, Platform, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
@@ -38,7 +38,7 @@ def format_moment(moment: datetime, tz: ZoneInfo) -> str:
 
 def resident_label(resident: Resident) -> str:
     """The resident's name as HTML, linked to their profile where the platform allows."""
-    name = html.escape(resident.display_name or staff_texts.NAMELESS)
+    name = sanitize.name_html(resident.display_name or "") or staff_texts.NAMELESS
     external = resident.key.external_id
     if resident.platform is Platform.TELEGRAM:
         label = f'<a href="tg://user?id={external}">{name}</a>'
@@ -123,7 +123,7 @@ class StaffDesk:
         if candidates:
             guesses = ", ".join(f"{c.entry_id} ({c.score:.0f})" for c in candidates)
             lines.append(f"Похожие вопросы FAQ: {html.escape(guesses)}")
-        body = "\n".join(lines) + "\n\n" + (html.escape(text) or staff_texts.NO_TEXT)
+        body = "\n".join(lines) + "\n\n" + (sanitize.quote_html(text) or staff_texts.NO_TEXT)
         buttons = (
             (
                 Button(staff_texts.TAKE_BUTTON, StaffAction(StaffVerb.TAKE, appeal.id)),
@@ -131,7 +131,8 @@ class StaffDesk:
             ),
             (Button(staff_texts.SPAM_BUTTON, StaffAction(StaffVerb.SPAM, appeal.id)),),
         )
-        await self._post_linked(uow, appeal, resident, Reply(body, buttons=buttons, html=True), at)
+        card = Reply(body, buttons=buttons, html=True, quotes_resident=True)
+        await self._post_linked(uow, appeal, resident, card, at)
         await self.post_media(uow, appeal, resident, attachments, at)
 
     async def post_follow_up(
@@ -145,9 +146,10 @@ class StaffDesk:
     ) -> None:
         if text or not attachments:
             body = f"<b>№ {appeal.number}</b> · {resident_label(resident)} пишет:\n\n" + (
-                html.escape(text) or staff_texts.NO_TEXT
+                sanitize.quote_html(text) or staff_texts.NO_TEXT
             )
-            await self._post_linked(uow, appeal, resident, Reply(body, html=True), at)
+            reply = Reply(body, html=True, quotes_resident=True)
+            await self._post_linked(uow, appeal, resident, reply, at)
         await self.post_media(uow, appeal, resident, attachments, at)
 
     async def post_media(
@@ -163,8 +165,9 @@ class StaffDesk:
             return
         for attachment in attachments:
             portable = await self.portable(attachment, chat.platform)
-            caption = f"№ {appeal.number} · {resident.display_name or ''}".strip(" ·")
-            reply = Reply(caption, attachments=(portable,))
+            name = sanitize.plain_name(resident.display_name or "")
+            caption = f"№ {appeal.number} · {name}".strip(" ·")
+            reply = Reply(caption, attachments=(portable,), quotes_resident=True)
             await self._post_linked(uow, appeal, resident, reply, at)
 
     async def notify(self, text: str, *, chat_id: str | None = None) -> list[str]:
@@ -339,12 +342,12 @@ class StaffDesk:
                 resident=resident_label(resident),
                 status=staff_texts.STATUS_NAMES.get(appeal.status.value, appeal.status.value),
                 deadline=format_moment(appeal.deadline_at, self._tz),
-                question=html.escape(question) or staff_texts.NO_TEXT,
+                question=sanitize.quote_html(question) or staff_texts.NO_TEXT,
             )
             messenger = self.topics.messenger(chat.platform)
             assert messenger is not None
             message_ids = await messenger.send_in_topic(
-                chat.chat_id, topic_id, Reply(text, html=True)
+                chat.chat_id, topic_id, Reply(text, html=True, quotes_resident=True)
             )
             await self._link(uow, chat, appeal, resident, message_ids, self._clock())
 

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from bot.core import staff_texts
 from bot.core.messages import Platform, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
+from bot.core.sanitize import clean_name
 from bot.storage.database import UnitOfWork
 from bot.storage.records import Appeal, Resident
 from bot.storage.topics import ForumTopic
@@ -59,7 +60,7 @@ class ForumMessenger(Protocol):
 def topic_name(resident: Resident, appeal: Appeal) -> str:
     platform = staff_texts.PLATFORM_NAMES.get(resident.platform.value, resident.platform.value)
     suffix = f" · {platform} · № {appeal.number}"
-    person = resident.display_name or staff_texts.NAMELESS
+    person = clean_name(resident.display_name or "") or staff_texts.NAMELESS
     return person[: TOPIC_NAME_LIMIT - len(suffix)].rstrip() + suffix
 
 

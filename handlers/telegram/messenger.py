@@ -21,6 +21,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    LinkPreviewOptions,
     Message,
     MessageId,
     ReplyKeyboardMarkup,
@@ -99,6 +100,7 @@ class TelegramMessenger:
                 text=reply.text,
                 parse_mode=ParseMode.HTML if reply.html else None,
                 reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                **_previews(reply),
             )
         except TelegramBadRequest as error:
             if "not modified" in error.message.lower():
@@ -180,7 +182,7 @@ class TelegramMessenger:
             options = self._options(
                 chat_id, reply, thread, first=index == 0, last=index == count - 1
             )
-            calls.append(self._text(part, options))
+            calls.append(self._text(part, options | _previews(reply)))
         for index, attachment in enumerate(media, len(texts)):
             options = self._options(
                 chat_id, reply, thread, first=index == 0, last=index == count - 1
@@ -270,6 +272,16 @@ class TelegramMessenger:
             else:
                 return message.message_id
         raise DeliveryError("Telegram kept refusing with flood control")
+
+
+def _previews(reply: Reply) -> dict[str, Any]:
+    """A resident's link gets no preview in the staff chat: Telegram would fetch the page and
+    show whatever it claims to be."""
+    return (
+        {"link_preview_options": LinkPreviewOptions(is_disabled=True)}
+        if reply.quotes_resident
+        else {}
+    )
 
 
 def _delivery_error(error: TelegramAPIError) -> DeliveryError:

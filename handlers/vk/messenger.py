@@ -98,6 +98,9 @@ def compose(reply: Reply, media: Sequence[str]) -> list[dict[str, Any]]:
     keyboard = render_keyboard(reply)
     if keyboard is not None and bodies:
         bodies[-1]["keyboard"] = keyboard
+    if reply.quotes_resident:
+        # A resident's `@all` or [id1|...] must not ping a staff conversation.
+        bodies = [body | {"disable_mentions": 1, "dont_parse_links": 1} for body in bodies]
     return bodies
 
 
