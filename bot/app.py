@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from bot.console import ConsoleMessenger, run_console
 from bot.core import texts
 from bot.core.announcements import AnnouncementService, load_announcement_file
+from bot.core.appeal_limit import AppealLimit
 from bot.core.appeals import AppealPolicy, AppealService
 from bot.core.broadcast import BroadcastService
 from bot.core.dialog import DialogService
@@ -190,6 +191,9 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         clock,
         polls=PollDialog(polls, settings.tz),
         subscriptions=SubscriptionService(settings.announcement_topics, broadcasts, clock),
+        appeal_limit=AppealLimit(
+            settings.appeals_per_resident_per_day, appeals.desk, settings.tz, clock
+        ),
     )
     return Core(
         settings,

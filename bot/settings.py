@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     appeal_deadline_working_days: float = Field(default=1.0, gt=0)
     appeal_reminder_hours: float = Field(default=2.0, ge=0)
     appeal_autoclose_days: float = Field(default=3.0, gt=0)
+    appeals_per_resident_per_day: int = Field(default=10, ge=1)
     formal_appeal_url: str = "https://www.gosuslugi.ru/"
     reception_url: str = ""
 

@@ -14,6 +14,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.vk_api_url == "https://api.vk.com/method/"
     assert settings.timezone == "Europe/Moscow"
     assert settings.faq_path.name == "sample"
+    assert settings.appeals_per_resident_per_day == 10
     assert not settings.telegram_enabled and not settings.vk_enabled
 
 
@@ -49,6 +50,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("STAFF_IDS", "1,two"),
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("HANDLER_CONCURRENCY", "0"),
+        ("APPEALS_PER_RESIDENT_PER_DAY", "0"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_it(

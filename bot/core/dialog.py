@@ -21,6 +21,7 @@ from bot.core.actions import (
     VoteAction,
     parse_action,
 )
+from bot.core.appeal_limit import AppealLimit
 from bot.core.appeals import AppealService
 from bot.core.emergency import EmergencySignal, detect_emergency
 from bot.core.flood import FloodVerdict
@@ -71,8 +72,10 @@ class DialogService:
         *,
         polls: PollDialog,
         subscriptions: SubscriptionService,
+        appeal_limit: AppealLimit,
     ) -> None:
         self._database = database
+        self._appeal_limit = appeal_limit
         self._polls = polls
         self._subscriptions = subscriptions
         self._faq = faq
@@ -249,6 +252,9 @@ class DialogService:
             }
             reply = await self._privacy.ask(uow, resident, pending)
             return Turn((reply,), outcome=Outcome.ESCALATE.value, candidates=candidates)
+        refusal = await self._appeal_limit.refusal(uow, resident, exchange_ids)
+        if refusal is not None:
+            return Turn((refusal,), outcome="appeal_limit", candidates=candidates)
         category = self._category(candidates)
         _, reply = await self._appeals.open(
             uow,

@@ -68,6 +68,15 @@ def appeal_opened(number: str, deadline: str, seen_at: str | None) -> str:
     return text
 
 
+def appeal_limit_reached(limit: int, number: str, resets_at: str) -> str:
+    return (
+        f"Достигнут суточный предел обращений ({limit}): так сотрудники успевают ответить "
+        f"всем. Ваше сообщение сохранено и добавлено к обращению № {number}. "
+        f"Новое обращение можно будет отправить с {resets_at}.\n"
+        "При угрозе жизни, пожаре или запахе газа звоните 112."
+    )
+
+
 def appeal_joined(number: str) -> str:
     return f"Добавил это к обращению № {number}."
 

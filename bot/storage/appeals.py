@@ -132,6 +132,30 @@ class AppealRepository:
         )
         return [_appeal(row) for row in rows]
 
+    async def opened_since(self, resident_id: int, since: datetime) -> list[datetime]:
+        """When the resident's appeals opened after `since` were opened, oldest first."""
+        rows = await self._session.scalars(
+            select(AppealRow.opened_at)
+            .where(AppealRow.resident_id == resident_id, AppealRow.opened_at > since)
+            .order_by(AppealRow.opened_at, AppealRow.id)
+        )
+        return list(rows)
+
+    async def resident_event_since(self, resident_id: int, kind: str, since: datetime) -> bool:
+        """Whether an event of `kind` was logged about any of the resident's appeals at or
+        after `since`."""
+        found = await self._session.scalar(
+            select(AppealEventRow.id)
+            .join(AppealRow, AppealRow.id == AppealEventRow.appeal_id)
+            .where(
+                AppealRow.resident_id == resident_id,
+                AppealEventRow.kind == kind,
+                AppealEventRow.created_at >= since,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def closed_before(self, before: datetime) -> list[int]:
         """Ids of closed or cancelled appeals that ended before `before`."""
         rows = await self._session.scalars(
