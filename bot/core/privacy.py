@@ -47,6 +47,11 @@ class PrivacyService:
     def consented(self, resident: Resident) -> bool:
         return resident.consent_version == self._policy.version and not resident.consent_declined
 
+    def may_reach_staff(self, resident: Resident) -> bool:
+        """Whether a message may go to staff (join an open appeal): only with consent to the
+        current policy. Emergencies are decided before this and pass regardless."""
+        return self.consented(resident)
+
     def declined(self, resident: Resident) -> bool:
         """Declined the current policy: texts are not kept and nothing goes to staff."""
         return resident.consent_version == self._policy.version and resident.consent_declined
