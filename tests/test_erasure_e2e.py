@@ -14,6 +14,16 @@ from tests.erasure_checks import database_files, found_in_files, found_in_rows
 from tests.harness import RunningBot
 from tests.test_appeals_e2e import STAFF, STAFF_CHAT, appeals, expect, number_of
 from tests.test_staff_chat import created_topics, staff_bot
+from tests.test_vk_staff import (
+    STAFF_PEER,
+    VK_STAFF,
+    cmid_of,
+    staff_posts,
+    staff_says,
+    vk_staffed_bot,
+)
+from tests.vk_staff_harness import appeals as vk_appeals
+from tests.vk_staff_harness import ask_vk, payloads, sent_to, vk_sends
 
 RESIDENT = 48151623
 FIRST, LAST, USERNAME = "Анна", "Петрова", "anna_petrova48"
@@ -121,3 +131,41 @@ async def test_the_write_ahead_log_is_emptied_after_an_erasure(settings: Setting
             bot.tg.push_staff_message(STAFF_CHAT, STAFF, f"/forget telegram:{RESIDENT}")
         (wal,) = [f for f in database_files(bot.core) if f.name.endswith("-wal")]
         assert wal.stat().st_size == 0
+
+
+VK_RESIDENT = 73914025
+VK_QUESTION = "во дворе дома 7 прорвало трубу, заливает подвал! Звоните 8 903 555-12-34"
+VK_ANSWER = "Аварийная бригада уже едет, ждите звонка."
+VK_NEEDLES = ["Ольга", "Иванова", str(VK_RESIDENT), "555-12-34", "прорвало трубу", VK_ANSWER]
+# VK refuses edits of community messages older than 24 hours with this error.
+TOO_OLD = 909
+
+
+async def test_vk_resident_is_erased_and_staff_are_told_what_vk_keeps(
+    settings: Settings,
+) -> None:
+    async with vk_staffed_bot(settings) as bot:
+        bot.vk.set_user(VK_RESIDENT, "Ольга", "Иванова")
+        await ask_vk(bot.vk, VK_QUESTION, resident=VK_RESIDENT)
+        (card,) = await staff_posts(bot, 1)
+        number = number_of((await vk_appeals(bot.core))[0])
+        staff_says(bot.vk, VK_STAFF, VK_ANSWER, cmid_of(card))
+        await vk_sends(bot.vk, VK_RESIDENT, 3)
+        await staff_posts(bot, 2)
+        assert await found_in_rows(bot.core, VK_NEEDLES) == VK_NEEDLES
+
+        bot.vk.fail("messages.edit", TOO_OLD, times=10, msg="Can't edit this message")
+        bot.vk.push_message(VK_RESIDENT, "/forget_me")
+        prompt = (await vk_sends(bot.vk, VK_RESIDENT, 4))[-1]
+        assert ForgetAction(confirm=True).encode() in payloads(prompt)
+        bot.vk.push_message_event(VK_RESIDENT, {"a": ForgetAction(confirm=True).encode()})
+        done = (await vk_sends(bot.vk, VK_RESIDENT, 5))[-1]
+        assert done.params["message"] == texts.FORGOTTEN
+        await bot.settle()
+
+        found = await found_in_rows(bot.core, VK_NEEDLES)
+        if not ON_POSTGRES:
+            found += found_in_files(bot.core, VK_NEEDLES)
+        assert found == []
+        notes = [r.params["message"] for r in sent_to(bot.vk.requests, STAFF_PEER)]
+        assert staff_texts.ERASED_POSTS_LEFT.format(numbers=number) in notes
