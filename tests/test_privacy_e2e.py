@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core import texts
 from bot.core.actions import ConsentAction
 from bot.settings import Settings
+from tests.erasure_checks import found_in_rows
 from tests.harness import RunningBot
 from tests.test_appeals_e2e import RESIDENT, STAFF_CHAT, expect, open_appeal, staffed_bot
 
@@ -29,6 +30,8 @@ async def test_after_declining_nothing_joins_the_open_appeal(settings: Settings)
             bot.tg.push_message(RESIDENT, PERSONAL)
         assert len(bot.tg.calls("sendMessage", chat_id=STAFF_CHAT)) == staff_posts
         assert not staff_saw(bot, "Петрова Анна")
+        # Not kept either: neither as an exchange nor as the platform update it came in.
+        assert await found_in_rows(bot.core, [PERSONAL, "916 123-45-67"]) == []
 
 
 async def test_an_emergency_appeal_takes_no_follow_up_without_consent(settings: Settings) -> None:

@@ -189,7 +189,8 @@ class ExchangeRepository:
         attachments: Sequence[Attachment] = (),
         keep_text: bool = True,
     ) -> int:
-        """Record a message; without `keep_text` only its length is kept (no consent)."""
+        """Record a message; without `keep_text` only its length is kept (no consent), and
+        the platform update it came in is emptied as well."""
         row = ExchangeRow(
             resident_id=resident_id,
             platform=platform.value,
@@ -208,7 +209,16 @@ class ExchangeRepository:
         )
         self._session.add(row)
         await self._session.flush()
+        if not keep_text and inbox_id is not None:
+            await self._empty_updates(select(ExchangeRow.inbox_id).where(ExchangeRow.id == row.id))
         return row.id
+
+    async def _empty_updates(self, inbox_ids: Select[Any]) -> None:
+        """The stored platform updates lose their content (the row stays, so a re-delivery
+        is still recognised)."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id.in_(inbox_ids)).values(payload={})
+        )
 
     async def record_decision(
         self,
@@ -247,6 +257,10 @@ class ExchangeRepository:
         else:
             query = query.where(
                 ExchangeRow.appeal_id.in_(appeal_ids) | ExchangeRow.id.in_(exchange_ids)
+            )
+        if exchange_ids:
+            await self._empty_updates(
+                select(ExchangeRow.inbox_id).where(ExchangeRow.id.in_(exchange_ids))
             )
         result = await self._session.execute(query.values(text=None, attachments=None))
         return int(getattr(result, "rowcount", 0))
