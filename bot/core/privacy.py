@@ -95,6 +95,7 @@ class PrivacyService:
             return pending or {}
         exchange_ids = [int(i) for i in (pending or {}).get("exchange_ids", [])]
         await uow.exchanges.erase_texts(exchange_ids=exchange_ids)
+        await uow.exchanges.empty_updates_of(resident.id)
         return None
 
     def forget_prompt(self) -> Reply:

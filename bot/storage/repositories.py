@@ -220,6 +220,13 @@ class ExchangeRepository:
             update(InboxRow).where(InboxRow.id.in_(inbox_ids)).values(payload={})
         )
 
+    async def empty_updates_of(self, resident_id: int) -> None:
+        """Empty the stored platform updates of everything the resident sent (names and texts
+        as they arrived); only updates already being handled have an exchange."""
+        await self._empty_updates(
+            select(ExchangeRow.inbox_id).where(ExchangeRow.resident_id == resident_id)
+        )
+
     async def record_decision(
         self,
         exchange_id: int,
