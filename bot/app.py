@@ -166,6 +166,7 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
             settings.retention_days,
         ),
         clock,
+        messengers=messengers,
     )
     minute = timedelta(minutes=1)
     safety = Safety(

@@ -194,6 +194,19 @@ async def test_close_asks_for_a_rating_and_records_it(settings: Settings) -> Non
         (appeal,) = await appeals(bot)
         assert (appeal.status, appeal.rating) == ("closed", 4)
         assert await events(bot) == ["opened", "forwarded", "closed", "rated"]
+        rated = staff_texts.RATED.format(number=number_of(appeal), stars=4)
+        assert bot.tg.sent_to(STAFF_CHAT).count(rated) == 1
+
+        # Changing one's mind replaces the rating; staff are not told again.
+        staff_posts = len(bot.tg.calls("sendMessage", chat_id=STAFF_CHAT))
+        for star in (1, 4):
+            async with expect(bot, RESIDENT):
+                bot.tg.push_callback(
+                    RESIDENT, stars[star]["callback_data"], rating.result["message_id"]
+                )
+            assert bot.tg.sent_to(RESIDENT)[-1] == texts.THANKS_FOR_RATING
+        assert (await appeals(bot))[0].rating == 5
+        assert len(bot.tg.calls("sendMessage", chat_id=STAFF_CHAT)) == staff_posts
 
         # A forged rating for somebody else's appeal changes nothing.
         async with expect(bot, RESIDENT + 1):
@@ -201,7 +214,7 @@ async def test_close_asks_for_a_rating_and_records_it(settings: Settings) -> Non
                 RESIDENT + 1, stars[0]["callback_data"], rating.result["message_id"]
             )
         assert bot.tg.sent_to(RESIDENT + 1)[-1] == texts.STALE_BUTTON
-        assert (await appeals(bot))[0].rating == 4
+        assert (await appeals(bot))[0].rating == 5
 
 
 async def test_answered_appeal_closes_itself_after_quiet_days(settings: Settings) -> None:

@@ -175,7 +175,8 @@ class AppealService:
         return Reply(texts.appeal_cancelled(appeal.number))
 
     async def rate(self, uow: UnitOfWork, resident: Resident, action: RateAction) -> Reply | None:
-        """None when the rating does not belong to this resident's closed appeal."""
+        """None when the rating does not belong to this resident's closed appeal. Staff hear
+        of the first rating only; pressing another star later just replaces it."""
         appeal = await uow.appeals.get(action.appeal_id)
         if appeal is None or appeal.resident_id != resident.id:
             return None
@@ -186,8 +187,9 @@ class AppealService:
         await uow.appeals.log(
             appeal.id, "rated", now, actor=str(resident.key), details={"stars": action.stars}
         )
-        notice = staff_texts.RATED.format(number=appeal.number, stars=action.stars)
-        await self._tell_staff(uow, appeal, resident, notice)
+        if appeal.rating is None:
+            notice = staff_texts.RATED.format(number=appeal.number, stars=action.stars)
+            await self._tell_staff(uow, appeal, resident, notice)
         return Reply(texts.THANKS_FOR_RATING)
 
     def rating_request(self, appeal: Appeal) -> Reply:

@@ -170,7 +170,7 @@ class DialogService:
         if poll_answer is not None:
             return Turn((poll_answer,), outcome="poll_other")
         active = await uow.appeals.active_for_resident(resident.id)
-        if active:
+        if active and self._privacy.may_reach_staff(resident):
             reply = await self._appeals.join(
                 uow, resident, active[-1], text, incoming.attachments, inbound_id
             )
@@ -384,7 +384,7 @@ class DialogService:
             attachments=question.attachments,
         )
         active = await uow.appeals.active_for_resident(resident.id)
-        if active:
+        if active and self._privacy.may_reach_staff(resident):
             reply = await self._appeals.join(
                 uow, resident, active[-1], incoming.text, incoming.attachments, question.id
             )

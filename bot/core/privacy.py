@@ -6,22 +6,33 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bot.core import staff_texts, texts
 from bot.core.actions import ConsentAction, ForgetAction
 from bot.core.messages import Button, Platform, Reply, ResidentKey
-from bot.core.ports import Clock, DeliveryError, utc_now
+from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.core.staff import NUMBER, StaffMessage, StaffResult, handled_here
 from bot.core.staffdesk import StaffDesk
+from bot.core.topics import topic_name
 from bot.storage.database import Database, UnitOfWork
-from bot.storage.records import ACTIVE_STATUSES, Appeal, AppealStatus, Resident
+from bot.storage.records import ACTIVE_STATUSES, Appeal, AppealStatus, MessageLink, Resident
 
 logger = logging.getLogger(__name__)
 
 CONSENT_STATE = "consent"
+
+
+@runtime_checkable
+class MessageEditor(Protocol):
+    """A messenger that can rewrite the bot's own staff-chat posts."""
+
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """Replace the text (or caption) of one of the bot's messages and drop its buttons;
+        False when the platform no longer allows it (VK: after 24 hours)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -38,14 +49,22 @@ class PrivacyService:
         desk: StaffDesk,
         policy: PrivacyPolicy,
         clock: Clock = utc_now,
+        *,
+        messengers: Messengers,
     ) -> None:
         self._database = database
         self._desk = desk
         self._policy = policy
         self._clock = clock
+        self._messengers = messengers
 
     def consented(self, resident: Resident) -> bool:
         return resident.consent_version == self._policy.version and not resident.consent_declined
+
+    def may_reach_staff(self, resident: Resident) -> bool:
+        """Whether a message may go to staff (join an open appeal): only with consent to the
+        current policy. Emergencies are decided before this and pass regardless."""
+        return self.consented(resident)
 
     def declined(self, resident: Resident) -> bool:
         """Declined the current policy: texts are not kept and nothing goes to staff."""
@@ -76,6 +95,7 @@ class PrivacyService:
             return pending or {}
         exchange_ids = [int(i) for i in (pending or {}).get("exchange_ids", [])]
         await uow.exchanges.erase_texts(exchange_ids=exchange_ids)
+        await uow.exchanges.empty_updates_of(resident.id)
         return None
 
     def forget_prompt(self) -> Reply:
@@ -88,9 +108,16 @@ class PrivacyService:
         return Reply(texts.FORGET_CONFIRM, buttons=buttons)
 
     async def forget(self, uow: UnitOfWork, resident: Resident, actor: str) -> int:
-        """Erase the resident's personal data and texts; open appeals are closed with a note in
-        the staff chat. Returns how many appeals were touched."""
+        """Erase the resident's personal data and texts from every table and from the bot's
+        own posts in the staff chats; open appeals are closed with a note there. Returns how
+        many appeals were touched."""
         now = self._clock()
+        # Locked first: a message of the resident being handled now is erased too, and one
+        # arriving meanwhile waits and then starts a new contact.
+        locked = await uow.residents.lock(resident.id)
+        if locked is None:
+            return 0
+        resident = locked
         appeals = await uow.appeals.for_resident(resident.id)
         for appeal in appeals:
             if appeal.status in ACTIVE_STATUSES:
@@ -101,11 +128,64 @@ class PrivacyService:
                     appeal.staff_chat_id,
                 )
             await uow.appeals.log(appeal.id, "anonymised", now, actor=actor)
-        await uow.exchanges.erase_texts(resident_id=resident.id)
-        await uow.privacy.erase_poll_answers(resident.id)
-        await uow.states.clear(resident.key)
-        await uow.residents.anonymise(resident.id, now)
+        await self._tidy_staff_chats(uow, resident, appeals)
+        subject = await uow.privacy.subject(resident.id, now)
+        assert subject is not None
+        await uow.privacy.erase(subject)
+
+        async def trailing() -> None:
+            await uow.privacy.erase_trailing(subject)
+
+        uow.before_commit(trailing)
+        uow.after_commit(self._database.flush_erased)
         return len(appeals)
+
+    async def _tidy_staff_chats(
+        self, uow: UnitOfWork, resident: Resident, appeals: list[Appeal]
+    ) -> None:
+        """The bot's posts lose the name and the texts, the resident's topics their name.
+        Where the platform refuses an edit, staff are told to delete the posts themselves."""
+        anonymous = replace(resident, display_name=None, username=None)
+        by_id = {appeal.id: appeal for appeal in appeals}
+        stale: dict[str, set[str]] = {}
+        for link in await uow.privacy.staff_posts(resident.id):
+            appeal = by_id[link.appeal_id]
+            chat = next((c for c in self._desk.chats if c.chat_id == link.staff_chat_id), None)
+            editor = self._editor(chat.platform) if chat else None
+            text = staff_texts.ERASED_POST.format(number=appeal.number)
+            if editor is None or not await self._replace(editor, link, text):
+                stale.setdefault(link.staff_chat_id, set()).add(appeal.number)
+        for chat_id, numbers in stale.items():
+            await self._notify(
+                staff_texts.ERASED_POSTS_LEFT.format(numbers=", ".join(sorted(numbers))), chat_id
+            )
+        for chat in self._desk.chats:
+            topic = await uow.topics.for_resident(chat.chat_id, resident.id)
+            latest = await self._desk.latest_appeal(uow, chat.chat_id, resident.id)
+            if topic is None or latest is None:
+                continue
+            name = topic_name(anonymous, latest)
+            await uow.topics.update(chat.chat_id, resident.id, self._clock(), name=name)
+            messenger = self._desk.topics.messenger(chat.platform)
+            try:
+                if messenger is not None:
+                    await messenger.rename_topic(chat.chat_id, topic.topic_id, name)
+            except DeliveryError as error:
+                logger.warning("Topic %s not renamed after erasure: %s", topic.topic_id, error)
+
+    def _editor(self, platform: Platform) -> MessageEditor | None:
+        if platform not in self._messengers:
+            return None
+        messenger = self._messengers[platform]
+        return messenger if isinstance(messenger, MessageEditor) else None
+
+    @staticmethod
+    async def _replace(editor: MessageEditor, link: MessageLink, text: str) -> bool:
+        try:
+            return await editor.replace_text(link.staff_chat_id, link.staff_message_id, text)
+        except DeliveryError as error:
+            logger.info("Staff post %s not edited: %s", link.staff_message_id, error)
+            return False
 
     async def forget_command(
         self, uow: UnitOfWork, message: StaffMessage, argument: str

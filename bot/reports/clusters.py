@@ -46,12 +46,7 @@ QUESTION_KINDS = ("text", "media")
 NOT_HELPFUL = "not_helpful"
 # The header the bot puts before a staff reply (bot.core.texts.staff_answer).
 _ANSWER_HEADER = re.compile(r"^\s*Ответ по обращению №\s*[\d-]+\s*[:.]?\s*")
-_MASK_TOKENS = re.compile(
-    "|".join(
-        re.escape(token)
-        for token in (texts.MASK_PHONE, texts.MASK_EMAIL, texts.MASK_ADDRESS, texts.MASK_NAME)
-    )
-)
+_MASK_TOKENS = re.compile("|".join(re.escape(token) for token in texts.MASKS))
 
 
 @dataclass(frozen=True)

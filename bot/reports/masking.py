@@ -10,7 +10,9 @@ the name pass from reading «Гагарина» as a surname.
 Names are found by general signals rather than lists: runs of capitalised words that
 pymorphy3 takes for first names, surnames or patronymics, patronymic and surname suffixes,
 initials, and phrases such as «меня зовут». A capitalised word at the start of a sentence is
-capitalised for grammar's sake, so there it needs a stronger signal.
+capitalised for grammar's sake, so there it needs a stronger signal. Residents often write
+names in lowercase: there a word counts only next to one that can hardly be anything but a
+name («анна петрова», «спасибо ивану»), so «вера» or «роман» alone stay.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from faq.normalize import morph
 __all__ = ["mask_personal_data"]
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bank cards: 16 digits in fours (or in one run), up to 19 with a tail group.
+_CARD = re.compile(r"(?<![\w.,\-])\d{4}([ \-]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?(?![\w\-]|[.,]\d)")
+# Messenger accounts: profile links and @usernames (an e-mail is claimed before).
+_PROFILE_LINK = re.compile(
+    r"(?i:(?:https?://)?(?:m\.)?vk\.(?:com|ru)/id\d+|tg://user\?id=\d+)(?![\w/])"
+)
+_USERNAME = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{2,31}(?<![.])(?![\w@])")
 # Full numbers: +7 / 8 / 7, then 10 digits in the usual 3-3-2-2 grouping.
 _PHONE_GROUPED = re.compile(
     r"(?<![\w+\-])(?<!\d\.)(?:\+\s?7|8|7)?[ \-]?\(?\d{3}\)?"
@@ -33,6 +42,8 @@ _PHONE_GROUPED = re.compile(
 )
 # Any 10–11 digits with light separators; dates (dots, or too many digits) do not fit.
 _PHONE_LOOSE = re.compile(r"(?<![\w+\-])(?<!\d\.)\+?\d(?:[ \-()]{0,2}\d){9,10}(?![\w-])(?![ \-]\d)")
+# «1 234 567 890 рублей»: digits grouped in thousands are an amount, not a phone.
+_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 # City numbers such as 2-34-56 or 234-56-78.
 _PHONE_SHORT = re.compile(r"(?<![\w-])\d{1,3}-\d{2}-\d{2}(?![\w-])")
 
@@ -71,6 +82,7 @@ _INTRODUCTION = re.compile(
 )
 _WORD = re.compile(r"\s+([а-яёА-ЯЁ]+)")
 _CAPITALISED = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?")
+_LOWERCASE = re.compile(r"(?<![\w\-])[а-яё]+(?![\w\-])")
 _PATRONYMIC = re.compile(r"(?:ович|евич|овн|евн|ичн|иничн)(?:а|у|ем|е|ой|ы|ом)?$")
 _SURNAME = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ина|ына|ский|ская|цкий|цкая)$")
 _SENTENCE_END = frozenset(".!?…\n")
@@ -78,6 +90,12 @@ _TRANSPARENT = frozenset(" \t\"'«»„“”()[]-—–")
 # Below these first-parse scores a word is as likely an ordinary noun (Вера, Роман).
 _SENTENCE_START_SCORE = 0.5
 _SENTENCE_START_SURNAME_SCORE = 0.7
+# A lowercase word alone is a name only when that is nearly its only reading (анна, сергей,
+# not вера, роман, слава).
+_LOWERCASE_NAME_SCORE = 0.8
+# A reading this unlikely (из as a name) does not make a word part of a name.
+_LOWERCASE_PART_SCORE = 0.05
+_PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +133,12 @@ class _Spans:
 def _claim_all(spans: _Spans, pattern: re.Pattern[str], token: str, group: int | str = 0) -> None:
     for match in pattern.finditer(spans.text):
         spans.claim(match.start(group), match.end(group), token)
+
+
+def _claim_loose_phones(spans: _Spans) -> None:
+    for match in _PHONE_LOOSE.finditer(spans.text):
+        if not _THOUSANDS.fullmatch(match.group()):
+            spans.claim(match.start(), match.end(), texts.MASK_PHONE)
 
 
 def _claim_streets(spans: _Spans) -> None:
@@ -208,10 +232,52 @@ def _claim_names(spans: _Spans) -> None:
             group = []
 
 
+@lru_cache(maxsize=20000)
+def _lowercase_person(word: str) -> tuple[bool, bool]:
+    """(may be part of a name, is a name on its own) for a word written in lowercase."""
+    parses = morph().parse(word)
+    may = any(
+        _PERSON_TAGS & parse.tag.grammemes and parse.score >= _LOWERCASE_PART_SCORE
+        for parse in parses[:3]
+    )
+    first = parses[0]
+    alone = ("Name" in first.tag or "Patr" in first.tag) and first.score >= _LOWERCASE_NAME_SCORE
+    return may, alone
+
+
+def _lowercase_runs(text: str) -> Iterator[list[re.Match[str]]]:
+    """Maximal runs of lowercase words separated by single spaces."""
+    run: list[re.Match[str]] = []
+    for match in _LOWERCASE.finditer(text):
+        if run and text[run[-1].end() : match.start()] != " ":
+            yield run
+            run = []
+        run.append(match)
+    if run:
+        yield run
+
+
+def _claim_lowercase_names(spans: _Spans) -> None:
+    """«анна петрова», «спасибо ивану»: a run of words that can be parts of a name, anchored
+    by one that can hardly be anything else."""
+    for run in _lowercase_runs(spans.text):
+        group: list[re.Match[str]] = []
+        for match in [*run, None]:
+            if match is not None and _lowercase_person(match.group())[0]:
+                group.append(match)
+                continue
+            if any(_lowercase_person(word.group())[1] for word in group):
+                spans.claim(group[0].start(), group[-1].end(), texts.MASK_NAME)
+            group = []
+
+
 _PASSES: tuple[Callable[[_Spans], None], ...] = (
     lambda spans: _claim_all(spans, _EMAIL, texts.MASK_EMAIL),
+    lambda spans: _claim_all(spans, _CARD, texts.MASK_CARD),
+    lambda spans: _claim_all(spans, _PROFILE_LINK, texts.MASK_ACCOUNT),
+    lambda spans: _claim_all(spans, _USERNAME, texts.MASK_ACCOUNT),
     lambda spans: _claim_all(spans, _PHONE_GROUPED, texts.MASK_PHONE),
-    lambda spans: _claim_all(spans, _PHONE_LOOSE, texts.MASK_PHONE),
+    _claim_loose_phones,
     lambda spans: _claim_all(spans, _PHONE_SHORT, texts.MASK_PHONE),
     _claim_streets,
     lambda spans: _claim_all(spans, _HOUSE_ALONE, texts.MASK_ADDRESS),
@@ -222,12 +288,14 @@ _PASSES: tuple[Callable[[_Spans], None], ...] = (
     lambda spans: _claim_all(spans, _INITIALS_AFTER, texts.MASK_NAME),
     lambda spans: _claim_all(spans, _INITIALS_BEFORE, texts.MASK_NAME),
     _claim_names,
+    _claim_lowercase_names,
 )
 
 
 def mask_personal_data(text: str) -> str:
-    """The text with phone numbers, e-mails, addresses and personal names replaced by
-    tokens such as «[телефон]»; everything else is left exactly as written."""
+    """The text with phone numbers, e-mails, bank cards, messenger accounts, addresses and
+    personal names replaced by tokens such as «[телефон]»; everything else is left exactly
+    as written."""
     spans = _Spans(text)
     for run_pass in _PASSES:
         run_pass(spans)

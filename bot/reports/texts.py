@@ -6,6 +6,9 @@ MASK_PHONE = "[телефон]"
 MASK_EMAIL = "[email]"
 MASK_ADDRESS = "[адрес]"
 MASK_NAME = "[имя]"
+MASK_CARD = "[карта]"
+MASK_ACCOUNT = "[аккаунт]"
+MASKS = (MASK_PHONE, MASK_EMAIL, MASK_ADDRESS, MASK_NAME, MASK_CARD, MASK_ACCOUNT)
 
 NO_CATEGORY = "Без категории"
 PLATFORM_NAMES = {"telegram": "Telegram", "vk": "ВКонтакте", "console": "консоль"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -61,6 +62,9 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        # Deleted and overwritten content is zeroed, so erased personal data is not left in
+        # free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -87,6 +91,16 @@ class UnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._before_commit: list[Callable[[], Awaitable[None]]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def before_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` in this transaction right before it commits."""
+        self._before_commit.append(callback)
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` once this transaction is committed; never if it is rolled back."""
+        self._after_commit.append(callback)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -117,7 +131,13 @@ class UnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        before, self._before_commit = self._before_commit, []
+        for callback in before:
+            await callback()
         await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            await callback()
 
 
 class Database:
@@ -133,6 +153,23 @@ class Database:
         """Bring the schema to the newest Alembic revision."""
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade)
+
+    async def flush_erased(self) -> None:
+        """Move the write-ahead log into the database file and truncate it, so no old page
+        image with erased data stays in `-wal` (PostgreSQL keeps no such file of ours)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self.engine.connect() as connection:
+            # The driver connection directly: a checkpoint cannot run inside the transaction
+            # SQLAlchemy would begin.
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = await cursor.fetchone()
+            await cursor.close()
+        if busy:
+            logger.warning("WAL checkpoint after an erasure was blocked; it completes later")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

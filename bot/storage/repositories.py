@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Attachment, Platform, ResidentKey
@@ -80,11 +80,15 @@ class ResidentRepository:
         self, key: ResidentKey, display_name: str | None, username: str | None, now: datetime
     ) -> Resident:
         """The resident behind `key`, created on first contact; names follow the platform."""
+        # Locked first, so an erasure of this resident waits for the turn or the turn for it
+        # (and then finds the identity gone and starts a new contact).
         row = await self._session.scalar(
-            select(ResidentRow).where(
+            select(ResidentRow)
+            .where(
                 ResidentRow.platform == key.platform.value,
                 ResidentRow.external_id == key.external_id,
             )
+            .with_for_update()
         )
         if row is None:
             row = ResidentRow(
@@ -125,19 +129,16 @@ class ResidentRepository:
             )
         )
 
-    async def anonymise(self, resident_id: int, at: datetime) -> None:
-        """Forget who the resident is; the row (and so every count) stays. A new identity
-        token means the person starts afresh if they write again."""
-        await self._session.execute(
-            update(ResidentRow)
+    async def lock(self, resident_id: int) -> Resident | None:
+        """The resident, locked until the transaction ends (on SQLite every transaction
+        already holds the write lock)."""
+        row = await self._session.scalar(
+            select(ResidentRow)
             .where(ResidentRow.id == resident_id)
-            .values(
-                external_id=f"forgotten-{resident_id}",
-                display_name=None,
-                username=None,
-                anonymised_at=at,
-            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
+        return _resident(row) if row else None
 
     async def idle_since(self, before: datetime) -> list[int]:
         """Residents not seen since `before` whose names are still kept."""
@@ -188,7 +189,8 @@ class ExchangeRepository:
         attachments: Sequence[Attachment] = (),
         keep_text: bool = True,
     ) -> int:
-        """Record a message; without `keep_text` only its length is kept (no consent)."""
+        """Record a message; without `keep_text` only its length is kept (no consent), and
+        the platform update it came in is emptied as well."""
         row = ExchangeRow(
             resident_id=resident_id,
             platform=platform.value,
@@ -207,7 +209,23 @@ class ExchangeRepository:
         )
         self._session.add(row)
         await self._session.flush()
+        if not keep_text and inbox_id is not None:
+            await self._empty_updates(select(ExchangeRow.inbox_id).where(ExchangeRow.id == row.id))
         return row.id
+
+    async def _empty_updates(self, inbox_ids: Select[Any]) -> None:
+        """The stored platform updates lose their content (the row stays, so a re-delivery
+        is still recognised)."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id.in_(inbox_ids)).values(payload={})
+        )
+
+    async def empty_updates_of(self, resident_id: int) -> None:
+        """Empty the stored platform updates of everything the resident sent (names and texts
+        as they arrived); only updates already being handled have an exchange."""
+        await self._empty_updates(
+            select(ExchangeRow.inbox_id).where(ExchangeRow.resident_id == resident_id)
+        )
 
     async def record_decision(
         self,
@@ -246,6 +264,10 @@ class ExchangeRepository:
         else:
             query = query.where(
                 ExchangeRow.appeal_id.in_(appeal_ids) | ExchangeRow.id.in_(exchange_ids)
+            )
+        if exchange_ids:
+            await self._empty_updates(
+                select(ExchangeRow.inbox_id).where(ExchangeRow.id.in_(exchange_ids))
             )
         result = await self._session.execute(query.values(text=None, attachments=None))
         return int(getattr(result, "rowcount", 0))
@@ -341,10 +363,12 @@ class InboxRepository:
         )
 
     async def prune_done(self, before: datetime) -> int:
-        result = await self._session.execute(
-            delete(InboxRow).where(InboxRow.status == DONE, InboxRow.done_at < before)
+        """Handled updates finished before `before`, and failed ones received before it."""
+        old = select(InboxRow.id).where(
+            ((InboxRow.status == DONE) & (InboxRow.done_at < before))
+            | ((InboxRow.status == FAILED) & (InboxRow.received_at < before))
         )
-        return int(getattr(result, "rowcount", 0))
+        return await delete_inbox_rows(self._session, old)
 
     async def depth(self) -> tuple[int, datetime | None]:
         """Pending updates and the time the oldest of them arrived."""
@@ -356,6 +380,15 @@ class InboxRepository:
             )
         ).one()
         return int(count), oldest
+
+
+async def delete_inbox_rows(session: AsyncSession, ids: Select[Any] | list[int]) -> int:
+    """Delete platform updates; the exchanges recorded from them stay, without the link."""
+    await session.execute(
+        update(ExchangeRow).where(ExchangeRow.inbox_id.in_(ids)).values(inbox_id=None)
+    )
+    result = await session.execute(delete(InboxRow).where(InboxRow.id.in_(ids)))
+    return int(getattr(result, "rowcount", 0))
 
 
 def _inbox(row: InboxRow) -> InboxRecord:

@@ -111,6 +111,33 @@ class TelegramMessenger:
             raise DeliveryError(error.message, unreachable=True) from error
         return True
 
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """An erased resident's post: the text, or the caption of a media copy, is replaced
+        and the buttons go. False when Telegram refuses."""
+        chat, message = int(chat_id), int(message_id)
+        for caption in (False, True):
+            try:
+                if caption:
+                    await self._bot.edit_message_caption(
+                        chat_id=chat, message_id=message, caption=text, parse_mode=ParseMode.HTML
+                    )
+                else:
+                    await self._bot.edit_message_text(
+                        chat_id=chat, message_id=message, text=text, parse_mode=ParseMode.HTML
+                    )
+            except TelegramBadRequest as error:
+                if "not modified" in error.message.lower():
+                    return True
+                if not caption and "no text" in error.message.lower():
+                    continue
+                logger.info("Message %s not edited: %s", message_id, error)
+                return False
+            except TelegramAPIError as error:
+                logger.info("Message %s not edited: %s", message_id, error)
+                return False
+            return True
+        return False
+
     async def send_in_topic(self, chat_id: str, topic_id: str, reply: Reply) -> list[str]:
         return await self._send(chat_id, reply, int(topic_id))
 

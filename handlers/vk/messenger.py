@@ -161,6 +161,11 @@ class VkMessenger:
             str(await self._deliver(peer_id, body, first=not n)) for n, body in enumerate(bodies)
         ]
 
+    async def replace_text(self, chat_id: str, message_id: str, text: str) -> bool:
+        """An erased resident's post in a staff conversation; False when VK refuses (a
+        community may edit its messages for 24 hours only)."""
+        return await self._edit(int(chat_id), int(message_id), {"message": plain_text(text)})
+
     async def _edit(self, peer_id: int, conversation_message_id: int, body: dict[str, Any]) -> bool:
         """Replace an earlier message; False (a new message is sent instead) when VK refuses,
         e.g. for a message older than VK lets a community edit."""
