@@ -20,6 +20,10 @@ MISSING_TOKENS = (
     "No messenger configured: set TELEGRAM_BOT_TOKEN and/or VK_GROUP_TOKEN "
     "(or run `python -m bot console`)"
 )
+NO_STAFF_CHAT = (
+    "No staff chat: set TELEGRAM_STAFF_CHAT_ID or VK_STAFF_PEER_ID, otherwise residents' "
+    "appeals reach nobody (`python -m bot doctor` checks the setup)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +82,8 @@ async def _dispatch(command: str, settings: Settings, file: Path | None = None) 
     if command == "console":
         await app.run_console_channel(settings, sys.stdin, sys.stdout)
         return 0
+    if app.staff_chat(settings) is None:
+        return _fail(NO_STAFF_CHAT)
     return await app.run_messengers(settings)
 
 

@@ -49,6 +49,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("STAFF_IDS", "1,two"),
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("HANDLER_CONCURRENCY", "0"),
+        ("TELEGRAM_BOT_TOKEN", "123456"),
+        ("DATABASE_URL", "sqlite:///./vmeste.db"),
+        ("DATABASE_URL", "not a url"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_it(
