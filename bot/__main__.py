@@ -1,4 +1,5 @@
-"""Entry point: `python -m bot [run|console|migrate|announce FILE]` and the `vmeste-bot` script."""
+"""Entry point: `python -m bot [run|console|doctor|migrate|announce FILE|report]` and the
+`vmeste-bot` script."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "console", "migrate", "announce", "report"],
+        choices=["run", "console", "doctor", "migrate", "announce", "report"],
         help="run: every messenger whose token is set (default); console: chat in the "
-        "terminal; migrate: bring the database schema up to date; announce FILE.yaml: queue "
+        "terminal; doctor: check the settings, platforms and database; migrate: bring the "
+        "database schema up to date; announce FILE.yaml: queue "
         "an announcement for the running bot to send; report: write a report",
     )
     parser.add_argument("file", nargs="?", type=Path, help="announce: the announcement file")
@@ -49,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as error:
+        if args.command == "doctor":
+            print(f"✗ {error}")
+            return 1
         return _fail(str(error))
-    _configure_logging(settings, console=args.command == "console")
+    _configure_logging(settings, console=args.command in {"console", "doctor"})
     if args.command == "report":
         return _report(settings, args.since, args.until, args.out)
     try:
@@ -70,6 +75,12 @@ async def _dispatch(command: str, settings: Settings, file: Path | None = None) 
 
     if command == "announce" and file is not None:
         return await app.announce_file(settings, file, sys.stdout)
+    if command == "doctor":
+        from bot.doctor import run_doctor
+        from handlers.telegram.doctor import telegram_checks
+        from handlers.vk.doctor import vk_checks
+
+        return await run_doctor(settings, [telegram_checks, vk_checks], sys.stdout)
     if command == "migrate":
         database = Database(settings.database_url)
         await database.migrate()
