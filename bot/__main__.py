@@ -21,6 +21,7 @@ MISSING_TOKENS = (
     "No messenger configured: set TELEGRAM_BOT_TOKEN and/or VK_GROUP_TOKEN "
     "(or run `python -m bot console`)"
 )
+ROUTINE_LOGGERS = ("pymorphy3", "alembic")
 NO_STAFF_CHAT = (
     "No staff chat: set TELEGRAM_STAFF_CHAT_ID or VK_STAFF_PEER_ID, otherwise residents' "
     "appeals reach nobody (`python -m bot doctor` checks the setup)"
@@ -119,6 +120,9 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiogram.event").setLevel(max(level, logging.WARNING))
+    # Loading the dictionaries and each migration step are routine: they count as DEBUG.
+    for routine in ROUTINE_LOGGERS:
+        logging.getLogger(routine).setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 
 def _fail(line: str) -> int:

@@ -159,6 +159,17 @@ def test_console_chats_with_the_core_and_records(tmp_path: Path) -> None:
     assert inbound[1].outcome == "answer" and inbound[1].feedback == "helpful"
 
 
+def test_routine_logs_stay_below_the_default_level(tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'quiet.db'}"
+    quiet = run_bot(["migrate"], {"DATABASE_URL": database, "LOG_LEVEL": "INFO"}, tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "alembic" not in quiet.stderr and "Running upgrade" not in quiet.stderr
+    verbose = f"sqlite+aiosqlite:///{tmp_path / 'verbose.db'}"
+    debug = run_bot(["migrate"], {"DATABASE_URL": verbose, "LOG_LEVEL": "DEBUG"}, tmp_path)
+    assert debug.returncode == 0, debug.stderr
+    assert "Running upgrade" in debug.stderr
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL run only")
 def test_migrate_command_on_postgres(tmp_path: Path) -> None:
     result = run_bot(["migrate"], {"DATABASE_URL": SERVER_URL}, tmp_path)
