@@ -85,7 +85,7 @@ def sqlite_file_checks(settings: Settings) -> list[Check]:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return []
-    path = Path(url.database or "")
+    path = Path(url.database or "").absolute()
     if not path.exists():
         return [fail(f"База данных {path} ещё не создана: {MIGRATE_HINT}")]
     if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):

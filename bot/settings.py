@@ -261,7 +261,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
+        # pydantic's "Value error, " prefix says nothing to the person fixing the setting.
+        message = str(first["msg"]).removeprefix("Value error, ")
         if not first["loc"]:
-            raise SettingsError(f"Invalid setting: {first['msg']}") from None
+            raise SettingsError(f"Invalid setting: {message}") from None
         name = str(first["loc"][0]).upper()
-        raise SettingsError(f"Invalid setting {name}: {first['msg']}") from None
+        raise SettingsError(f"Invalid setting {name}: {message}") from None

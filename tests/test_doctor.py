@@ -169,6 +169,13 @@ async def test_vk_token_rejected(setup: Setup) -> None:
     assert failures(lines) == ["✗ VK: ключ отклонён — проверьте VK_GROUP_TOKEN"]
 
 
+async def test_vk_api_unreachable(setup: Setup) -> None:
+    code, lines = await setup.with_(vk_api_url="http://127.0.0.1:9/method/").doctor()
+    assert code == 1
+    [line] = failures(lines)
+    assert line.startswith("✗ VK: API недоступен (VK_API_URL)")
+
+
 async def test_vk_token_of_another_community(setup: Setup) -> None:
     code, lines = await setup.with_(vk_group_id=1).doctor()
     assert code == 1

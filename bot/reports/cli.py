@@ -28,7 +28,7 @@ def check_period(since: date, until: date) -> None:
 def check_out(out: Path) -> None:
     """Before the database work: a report that cannot be written is not built."""
     if not out.parent.is_dir():
-        raise ReportError(f"--out {out}: directory {out.parent} does not exist")
+        raise ReportError(f"--out {out}: directory {out.parent.absolute()} does not exist")
 
 
 async def write_report(settings: Settings, since: date, until: date, out: Path) -> None:

@@ -25,7 +25,8 @@ NEEDED_EVENTS = {
     "message_new": "входящее сообщение",
     "message_event": "действие с сообщением",
 }
-API_VERSION = "5.199"
+# The version vkbottle speaks: events in another version's format would not parse.
+API_VERSION = API.API_VERSION
 # VK: access denied, or the method needs the «manage» right the token lacks.
 NO_ACCESS_CODES = frozenset({7, 15, 27})
 NO_CHAT_ACCESS = 917
