@@ -163,6 +163,14 @@ async def test_no_staff_chat(setup: Setup) -> None:
     assert "TELEGRAM_STAFF_CHAT_ID" in line and "VK_STAFF_PEER_ID" in line
 
 
+async def test_telegram_staff_chat_without_a_telegram_token(setup: Setup) -> None:
+    code, lines = await setup.with_(telegram_bot_token=None).doctor()
+    assert code == 1
+    [line] = failures(lines)
+    assert line.startswith("✗ Чат сотрудников в Telegram (TELEGRAM_STAFF_CHAT_ID)")
+    assert not setup.tg.calls("getMe")
+
+
 async def test_vk_token_rejected(setup: Setup) -> None:
     code, lines = await setup.with_(vk_group_token=SecretStr("wrong")).doctor()
     assert code == 1
