@@ -111,7 +111,11 @@ class TelegramPlatform:
             yield tg
 
     def env(self, fake: FakeTelegram, database_url: str) -> dict[str, str]:
-        return {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_URL": fake.url}
+        return {
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_API_URL": fake.url,
+            "TELEGRAM_STAFF_CHAT_ID": "-100777",
+        }
 
     async def wait_polling(self, fake: FakeTelegram) -> None:
         await fake.wait_for("getUpdates", timeout=START_TIMEOUT)
@@ -154,6 +158,7 @@ class VkPlatform:
             "VK_GROUP_TOKEN": VK_TOKEN,
             "VK_GROUP_ID": str(VK_GROUP_ID),
             "VK_API_URL": fake.api_url,
+            "VK_STAFF_PEER_ID": "2000000001",
         }
         if self._rate_limit > 0:
             env["VK_RATE_LIMIT"] = str(self._rate_limit)

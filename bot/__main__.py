@@ -1,4 +1,5 @@
-"""Entry point: `python -m bot [run|console|migrate|announce FILE]` and the `vmeste-bot` script."""
+"""Entry point: `python -m bot [run|console|doctor|migrate|announce FILE|report]` and the
+`vmeste-bot` script."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ MISSING_TOKENS = (
     "No messenger configured: set TELEGRAM_BOT_TOKEN and/or VK_GROUP_TOKEN "
     "(or run `python -m bot console`)"
 )
+ROUTINE_LOGGERS = ("pymorphy3", "alembic")
+NO_STAFF_CHAT = (
+    "No staff chat: set TELEGRAM_STAFF_CHAT_ID or VK_STAFF_PEER_ID, otherwise residents' "
+    "appeals reach nobody (`python -m bot doctor` checks the setup)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "console", "migrate", "announce", "report"],
+        choices=["run", "console", "doctor", "migrate", "announce", "report"],
         help="run: every messenger whose token is set (default); console: chat in the "
-        "terminal; migrate: bring the database schema up to date; announce FILE.yaml: queue "
+        "terminal; doctor: check the settings, platforms and database; migrate: bring the "
+        "database schema up to date; announce FILE.yaml: queue "
         "an announcement for the running bot to send; report: write a report",
     )
     parser.add_argument("file", nargs="?", type=Path, help="announce: the announcement file")
@@ -45,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as error:
+        if args.command == "doctor":
+            print(f"✗ {error}")
+            return 1
         return _fail(str(error))
-    _configure_logging(settings, console=args.command == "console")
+    _configure_logging(settings, console=args.command in {"console", "doctor"})
     if args.command == "report":
         return _report(settings, args.since, args.until, args.out)
     try:
@@ -66,6 +76,12 @@ async def _dispatch(command: str, settings: Settings, file: Path | None = None) 
 
     if command == "announce" and file is not None:
         return await app.announce_file(settings, file, sys.stdout)
+    if command == "doctor":
+        from bot.doctor import run_doctor
+        from handlers.telegram.doctor import telegram_checks
+        from handlers.vk.doctor import vk_checks
+
+        return await run_doctor(settings, [telegram_checks, vk_checks], sys.stdout)
     if command == "migrate":
         database = Database(settings.database_url)
         await database.migrate()
@@ -78,6 +94,8 @@ async def _dispatch(command: str, settings: Settings, file: Path | None = None) 
     if command == "console":
         await app.run_console_channel(settings, sys.stdin, sys.stdout)
         return 0
+    if app.staff_chat(settings) is None:
+        return _fail(NO_STAFF_CHAT)
     return await app.run_messengers(settings)
 
 
@@ -102,6 +120,9 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiogram.event").setLevel(max(level, logging.WARNING))
+    # Loading the dictionaries and each migration step are routine: they count as DEBUG.
+    for routine in ROUTINE_LOGGERS:
+        logging.getLogger(routine).setLevel(level if level <= logging.DEBUG else logging.WARNING)
 
 
 def _fail(line: str) -> int:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.console import ConsoleMessenger, run_console
+from bot.console import CONSOLE_BROADCAST_RATE, ConsoleMessenger, Deliveries, run_console
 from bot.core import texts
 from bot.core.announcements import AnnouncementService, load_announcement_file
 from bot.core.appeal_limit import AppealLimit
@@ -179,6 +179,7 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     rates = {
         Platform.TELEGRAM: settings.telegram_broadcast_rate,
         Platform.VK: settings.vk_broadcast_rate,
+        Platform.CONSOLE: CONSOLE_BROADCAST_RATE,
     }
     broadcasts = BroadcastService(database, messengers, appeals.desk, rates, clock)
     dialog = DialogService(
@@ -262,9 +263,20 @@ async def run_console_channel(settings: Settings, source: TextIO, output: TextIO
     core = await build_core(settings)
     messenger = ConsoleMessenger(output)
     core.messengers.register(messenger)
+    deliveries = Deliveries(core.poll_publisher.tick, _broadcast(core.broadcasts))
+    ticker = asyncio.create_task(_every(BROADCAST_TICK_SECONDS, deliveries), name="deliveries")
     try:
-        await run_console(core.dialog, messenger, source, output)
+        await run_console(
+            core.dialog,
+            messenger,
+            source,
+            output,
+            before_turn=_reload_faq(core.faq),
+            after_turn=deliveries,
+        )
     finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
         await core.database.dispose()
 
 

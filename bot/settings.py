@@ -6,6 +6,7 @@ external checks rely on them. Lists are comma-separated.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.core.workcalendar import OfficeHours
 
@@ -22,6 +25,12 @@ IntList = Annotated[list[int], NoDecode]
 DateList = Annotated[list[date], NoDecode]
 TopicList = Annotated[list[str], NoDecode]
 RouteMap = Annotated[dict[str, int], NoDecode]
+
+# The bot runs on asyncio: only these async drivers work.
+DATABASE_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+DATABASE_URL_FORMS = "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+# The shape aiogram accepts (bot id, colon, secret); checked here so a typo is one line.
+TELEGRAM_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
 def _split_ints(value: Any) -> Any:
@@ -105,6 +114,32 @@ class Settings(BaseSettings):
     internal_note_mark: str = Field(default="!", min_length=1)
     faq_local_path: Path = Path("faq-local.yaml")
     telegram_topic_interval: float = Field(default=2.0, ge=0)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the token: it is a secret.
+        if value is not None and not TELEGRAM_TOKEN_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("expected the form 123456789:AAE… that @BotFather gives")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; expected {DATABASE_URL_FORMS}") from None
+        driver = f"{url.get_backend_name()}+{url.get_driver_name()}"
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                f"unsupported driver {url.drivername!r}; expected {DATABASE_URL_FORMS}"
+            )
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            directory = Path(url.database).parent
+            if not directory.is_dir():
+                raise ValueError(f"directory {directory.absolute()} does not exist")
+        return value
 
     @field_validator("staff_ids", "admin_ids", mode="before")
     @classmethod
@@ -227,7 +262,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
+        # pydantic's "Value error, " prefix says nothing to the person fixing the setting.
+        message = str(first["msg"]).removeprefix("Value error, ")
         if not first["loc"]:
-            raise SettingsError(f"Invalid setting: {first['msg']}") from None
+            raise SettingsError(f"Invalid setting: {message}") from None
         name = str(first["loc"][0]).upper()
-        raise SettingsError(f"Invalid setting {name}: {first['msg']}") from None
+        raise SettingsError(f"Invalid setting {name}: {message}") from None

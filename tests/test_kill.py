@@ -20,7 +20,8 @@ START_TIMEOUT = 120
 
 def start_bot(url: str, database_url: str) -> Awaitable[asyncio.subprocess.Process]:
     return kill_checks.start_bot(
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url}, database_url
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url, "TELEGRAM_STAFF_CHAT_ID": "-100777"},
+        database_url,
     )
 
 

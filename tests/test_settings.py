@@ -51,6 +51,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("TELEGRAM_API_URL", "api.telegram.org"),
         ("HANDLER_CONCURRENCY", "0"),
         ("APPEALS_PER_RESIDENT_PER_DAY", "0"),
+        ("TELEGRAM_BOT_TOKEN", "123456"),
+        ("DATABASE_URL", "sqlite:///./vmeste.db"),
+        ("DATABASE_URL", "not a url"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_it(

@@ -467,6 +467,7 @@ async def test_telegram_and_vk_in_one_process(database_url: str) -> None:
             "PYTHONPATH": str(PROJECT),
             "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
             "TELEGRAM_API_URL": tg.url,
+            "TELEGRAM_STAFF_CHAT_ID": "-100777",
             "VK_GROUP_TOKEN": TOKEN,
             "VK_GROUP_ID": str(GROUP_ID),
             "VK_API_URL": vk.api_url,

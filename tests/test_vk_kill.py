@@ -21,7 +21,12 @@ START_TIMEOUT = 60
 
 def start_bot(vk: FakeVK, database_url: str) -> Awaitable[asyncio.subprocess.Process]:
     return kill_checks.start_bot(
-        {"VK_GROUP_TOKEN": TOKEN, "VK_GROUP_ID": str(GROUP_ID), "VK_API_URL": vk.api_url},
+        {
+            "VK_GROUP_TOKEN": TOKEN,
+            "VK_GROUP_ID": str(GROUP_ID),
+            "VK_API_URL": vk.api_url,
+            "VK_STAFF_PEER_ID": "2000000001",
+        },
         database_url,
     )
 

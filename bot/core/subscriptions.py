@@ -15,7 +15,7 @@ from bot.storage.database import UnitOfWork
 from bot.storage.records import Resident
 
 COMMANDS = frozenset({"subscribe", "unsubscribe"})
-# Residents the broadcaster can reach (not the console).
+# The messengers' residents: what an announcement for everyone reaches.
 BROADCAST_PLATFORMS = frozenset({Platform.TELEGRAM, Platform.VK})
 TOPICS_PER_ROW = 2
 
@@ -31,8 +31,6 @@ class SubscriptionService:
     async def ask_once(self, uow: UnitOfWork, resident: Resident) -> None:
         """Queue the question for a resident never asked. It goes through the broadcaster, so
         it arrives right after the greeting without changing the greeting itself."""
-        if resident.platform not in BROADCAST_PLATFORMS:
-            return
         if not await uow.subscriptions.mark_asked(resident.id, self._clock()):
             return
         question = Reply(

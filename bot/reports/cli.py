@@ -25,12 +25,19 @@ def check_period(since: date, until: date) -> None:
         raise ReportError(f"--until {until} is before --since {since}")
 
 
+def check_out(out: Path) -> None:
+    """Before the database work: a report that cannot be written is not built."""
+    if not out.parent.is_dir():
+        raise ReportError(f"--out {out}: directory {out.parent.absolute()} does not exist")
+
+
 async def write_report(settings: Settings, since: date, until: date, out: Path) -> None:
     """The report of local days `since`..`until`; the format follows the extension."""
     check_period(since, until)
     writer = WRITERS.get(out.suffix.lower())
     if writer is None:
         raise ReportError(f"--out must end in .html or .xlsx, got {out.name}")
+    check_out(out)
     calendar = WorkCalendar(
         settings.tz,
         settings.office,
@@ -49,6 +56,7 @@ async def write_report(settings: Settings, since: date, until: date, out: Path) 
 async def write_suggestions(settings: Settings, since: date, until: date, out: Path) -> int:
     """Draft knowledge-base entries from the period's answered clusters; returns how many."""
     check_period(since, until)
+    check_out(out)
     database = Database(settings.database_url)
     try:
         await database.migrate()

@@ -279,6 +279,9 @@ class BroadcastRepository:
             )
         ).one()
         reachable = [p for p in platforms if Platform(p) in available]
+        # The console is a trial of the bot: while it runs, it is shown every broadcast.
+        if Platform.CONSOLE in available and Platform.CONSOLE.value not in reachable:
+            reachable.append(Platform.CONSOLE.value)
         priority = 1 if emergency else 0
         for audience in _audiences(reachable, topic, emergency, resident_ids):
             source = audience.with_only_columns(

@@ -527,6 +527,8 @@ class FakeTelegram:
         self._chats: dict[ChatId, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._members: dict[ChatId, dict[int, str]] = {}
+        # Administrator rights that differ from _ADMIN_RIGHTS, per (chat, user).
+        self._rights: dict[tuple[ChatId, int], dict[str, bool]] = {}
         self._topics: dict[tuple[ChatId, int], _Topic] = {}
         self._messages: dict[tuple[ChatId, int], dict[str, Any]] = {}
         self._deleted: set[tuple[ChatId, int]] = set()
@@ -592,10 +594,16 @@ class FakeTelegram:
         *,
         first_name: str | None = None,
         username: str | None = None,
+        rights: dict[str, bool] | None = None,
     ) -> None:
-        """Set a user's status: creator, administrator, member, restricted, left or kicked."""
+        """Set a user's status: creator, administrator, member, restricted, left or kicked;
+        `rights` override an administrator's defaults (e.g. ``{"can_manage_topics": False}``)."""
         if status not in _MEMBER_STATUSES:
             raise ValueError(f"unknown chat member status {status!r}")
+        unknown = set(rights or {}) - set(_ADMIN_RIGHTS)
+        if unknown:
+            raise ValueError(f"unknown administrator rights {sorted(unknown)}")
+        self._rights[(chat_id, user_id)] = dict(rights or {})
         if first_name is not None or username is not None or user_id not in self._users:
             self._remember_user(user_id, first_name or f"User {user_id}", None, username)
         self._members.setdefault(chat_id, {})[user_id] = status
@@ -1588,18 +1596,20 @@ class FakeTelegram:
         status = self._members.get(chat_id, {}).get(user_id)
         if status is None:
             status = "member" if chat_id == user_id else "left"
-        return self._member_object(token, user_id, status)
+        return self._member_object(token, user_id, status, self._rights.get((chat_id, user_id)))
 
     def _api_get_chat_administrators(self, token: str, p: dict[str, Any]) -> list[dict[str, Any]]:
         chat_id = self._resolve_chat_id(p.get("chat_id"))
         members = self._members.get(chat_id, {})
         return [
-            self._member_object(token, user_id, status)
+            self._member_object(token, user_id, status, self._rights.get((chat_id, user_id)))
             for user_id, status in members.items()
             if status in ("creator", "administrator")
         ]
 
-    def _member_object(self, token: str, user_id: int, status: str) -> dict[str, Any]:
+    def _member_object(
+        self, token: str, user_id: int, status: str, rights: dict[str, bool] | None = None
+    ) -> dict[str, Any]:
         if user_id == self._bot_id_for(token):
             user = self._bot_user(token)
         else:
@@ -1613,6 +1623,7 @@ class FakeTelegram:
             member["is_anonymous"] = False
         elif status == "administrator":
             member.update(_ADMIN_RIGHTS)
+            member.update(rights or {})
         elif status == "restricted":
             member.update(_RESTRICTED_RIGHTS)
         elif status == "kicked":

@@ -66,6 +66,7 @@ DEFAULT_PHOTO_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00fake-vk-photo\xff\xd9"
 
 ERROR_MESSAGES: dict[int, str] = {
     1: "Unknown error occurred",
+    2: "Application is disabled. Enable your application or use test mode",
     3: "Unknown method passed",
     5: "User authorization failed: invalid access_token (4).",
     6: "Too many requests per second",
@@ -73,6 +74,7 @@ ERROR_MESSAGES: dict[int, str] = {
     9: "Flood control",
     10: "Internal server error",
     15: "Access denied",
+    27: "Group authorization failed: method is unavailable with group auth.",
     29: "Rate limit reached",
     100: "One of the parameters specified was missing or invalid",
     900: "Can't send messages for users from blacklist",
@@ -80,6 +82,34 @@ ERROR_MESSAGES: dict[int, str] = {
     902: "Can't send messages to this user due to their privacy settings",
     917: "You don't have access to this chat",
 }
+
+# Rights of a community token (groups.getTokenPermissions), by bit.
+TOKEN_PERMISSION_BITS: dict[str, int] = {
+    "stories": 1,
+    "photos": 4,
+    "app_widget": 64,
+    "messages": 4096,
+    "docs": 131072,
+    "manage": 262144,
+}
+# Event types a community can send (Long Poll / Callback API settings), a subset VK lists.
+EVENT_TYPES = (
+    "message_new",
+    "message_reply",
+    "message_edit",
+    "message_allow",
+    "message_deny",
+    "message_typing_state",
+    "message_event",
+    "photo_new",
+    "wall_post_new",
+    "wall_reply_new",
+    "group_join",
+    "group_leave",
+)
+DEFAULT_EVENTS = frozenset(
+    {"message_new", "message_reply", "message_allow", "message_deny", "message_event"}
+)
 
 # With peer_ids VK reports these per recipient inside a 200 response instead of failing the call.
 PER_RECIPIENT_CODES = frozenset({7, 900, 901, 902})
@@ -99,6 +129,7 @@ _INT_PARAMS = frozenset(
         "message_id",
         "owner_id",
         "server",
+        "server_id",
         "album_id",
         "chat_id",
         "sticker_id",
@@ -117,6 +148,41 @@ _INT_LIST_PARAMS = frozenset(
 _DOC_TYPES = {"txt": 1, "doc": 1, "docx": 1, "pdf": 1, "rtf": 1, "odt": 1, "xls": 1, "xlsx": 1}
 _DOC_TYPES |= {"zip": 2, "rar": 2, "7z": 2, "gif": 3, "jpg": 4, "jpeg": 4, "png": 4, "webp": 4}
 _DOC_TYPES |= {"mp3": 5, "ogg": 5, "wav": 5, "mp4": 6, "avi": 6, "epub": 7, "fb2": 7}
+
+
+@dataclass
+class EventSettings:
+    """What a community sends to a Long Poll or Callback API server."""
+
+    enabled: bool
+    events: set[str]
+    api_version: str = API_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "api_version": self.api_version,
+            "events": {name: int(name in self.events) for name in EVENT_TYPES},
+        }
+
+
+@dataclass
+class CallbackServer:
+    id: int
+    url: str
+    status: str
+    settings: EventSettings
+    title: str = "vmeste-bot"
+    secret_key: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "creator_id": 1,
+            "url": self.url,
+            "secret_key": self.secret_key,
+            "status": self.status,
+        }
 
 
 class VKError(Exception):
@@ -287,6 +353,10 @@ class FakeVK:
         self._message_id = 100_000
         self._object_id = 500_000
         self._cmid: dict[int, int] = {}
+        # The community's own settings, as its administrator left them: they survive reset().
+        self.token_permissions: set[str] = {"messages", "photos", "docs", "manage"}
+        self.long_poll = EventSettings(enabled=True, events=set(DEFAULT_EVENTS))
+        self.callback_servers: list[CallbackServer] = []
         self._reset_state()
 
     def _reset_state(self) -> None:
@@ -472,6 +542,19 @@ class FakeVK:
         if is_admin:
             member["is_admin"] = True
         self._chat_members.setdefault(peer_id, []).append(member)
+
+    def add_callback_server(
+        self, url: str, *, status: str = "ok", events: Iterable[str] = DEFAULT_EVENTS
+    ) -> CallbackServer:
+        """A server entered in «Callback API»; `status` is VK's: ok, unconfigured, failed, wait."""
+        server = CallbackServer(
+            id=len(self.callback_servers) + 1,
+            url=url,
+            status=status,
+            settings=EventSettings(enabled=True, events=set(events)),
+        )
+        self.callback_servers.append(server)
+        return server
 
     def fail(
         self,
@@ -1051,6 +1134,10 @@ class FakeVK:
             "messages.setActivity": lambda params: 1,
             "messages.markAsRead": lambda params: 1,
             "users.get": self._users_get,
+            "groups.getTokenPermissions": self._groups_get_token_permissions,
+            "groups.getLongPollSettings": self._groups_get_long_poll_settings,
+            "groups.getCallbackServers": self._groups_get_callback_servers,
+            "groups.getCallbackSettings": self._groups_get_callback_settings,
             "photos.getMessagesUploadServer": self._photos_get_messages_upload_server,
             "photos.saveMessagesPhoto": self._photos_save_messages_photo,
             "docs.getMessagesUploadServer": self._docs_get_messages_upload_server,
@@ -1073,6 +1160,38 @@ class FakeVK:
             "photo_200": f"{self.base_url}/_files/none/group_200.jpg",
         }
         return {"groups": [group], "profiles": []}
+
+    def _groups_get_token_permissions(self, params: dict[str, Any]) -> dict[str, Any]:
+        names = sorted(self.token_permissions, key=TOKEN_PERMISSION_BITS.__getitem__)
+        return {
+            "mask": sum(TOKEN_PERMISSION_BITS[name] for name in names),
+            "permissions": [
+                {"name": name, "setting": TOKEN_PERMISSION_BITS[name]} for name in names
+            ],
+        }
+
+    def _check_manage(self, params: dict[str, Any]) -> None:
+        """Community settings are readable only with the «manage» right, for this community."""
+        if "manage" not in self.token_permissions:
+            raise VKError(15, "Access denied: no access to call this method")
+        if params.get("group_id") != self.group_id:
+            raise VKError(100, "One of the parameters specified was missing or invalid: group_id")
+
+    def _groups_get_long_poll_settings(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_manage(params)
+        return {"is_enabled": self.long_poll.enabled, **self.long_poll.to_json()}
+
+    def _groups_get_callback_servers(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_manage(params)
+        items = [server.to_json() for server in self.callback_servers]
+        return {"count": len(items), "items": items}
+
+    def _groups_get_callback_settings(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_manage(params)
+        for server in self.callback_servers:
+            if server.id == params.get("server_id"):
+                return server.settings.to_json()
+        raise VKError(100, "One of the parameters specified was missing or invalid: server_id")
 
     def _groups_get_long_poll_server(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("group_id") != self.group_id:
