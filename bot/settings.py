@@ -76,6 +76,8 @@ class Settings(BaseSettings):
 
     timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=8086, ge=0, le=65535)
 
     handler_concurrency: int = Field(default=16, ge=1)
     inbox_retention_days: int = Field(default=7, ge=1)
