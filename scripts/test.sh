@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the pinned dependencies into .venv and runs every check: lint, format, types, tests.
+# Installs the pinned dependencies into .venv and runs every check: lint, format, types, the
+# deployment files, tests.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +9,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+bash scripts/check_deploy.sh
 .venv/bin/python -m pytest "$@"
