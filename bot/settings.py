@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.dates import parse_date
 from bot.core.workcalendar import OfficeHours
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "faq" / "sample"
@@ -22,6 +23,13 @@ IntList = Annotated[list[int], NoDecode]
 DateList = Annotated[list[date], NoDecode]
 TopicList = Annotated[list[str], NoDecode]
 RouteMap = Annotated[dict[str, int], NoDecode]
+
+
+def _date(text: str) -> date:
+    day = parse_date(text)
+    if day is None:
+        raise ValueError(f"expected a date such as 2026-12-31 or 31.12.2026, got {text.strip()!r}")
+    return day
 
 
 def _split_ints(value: Any) -> Any:
@@ -150,7 +158,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_date_list(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()]
+            return [_date(part) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("office_hours")

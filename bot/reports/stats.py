@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import parse_date
 from bot.core.workcalendar import WorkCalendar
 from bot.reports import texts
 from bot.storage.database import Database
@@ -51,6 +53,9 @@ WEEK_DAYS = 7
 # the start of a month and always compares like with like.
 MONTH_DAYS = 30
 TOP_CATEGORIES = 5
+# Between the two dates of a period: «—», «–», a hyphen with spaces around it, «..» or «по».
+_FROM = re.compile(r"^с\s+", re.IGNORECASE)
+_RANGE_SEPARATOR = re.compile(r"\s*(?:—|–|\.\.)\s*|\s+(?:-|по)\s+")
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,9 @@ def parse_period(args: str, today: date) -> tuple[date, date]:
     """The period of `/stats ARGS` or `report ARGS`.
 
     "" or "today": today; "week": the last 7 days including today; "month": the last 30
-    days including today (rolling, not the calendar month); one ISO date: that day; two ISO
-    dates: that inclusive range. Raises ValueError with a Russian message for staff.
+    days including today (rolling, not the calendar month); one date: that day; two dates
+    (separated by a space, «—», «-» or «по»): that inclusive range. Dates are ISO,
+    `01.11.2026` or «1 ноября 2026». Raises ValueError with a Russian message for staff.
     """
     words = args.split()
     if not words:
@@ -137,10 +143,7 @@ def parse_period(args: str, today: date) -> tuple[date, date]:
             return today - timedelta(days=WEEK_DAYS - 1), today
         if word in texts.PERIOD_WORDS_MONTH:
             return today - timedelta(days=MONTH_DAYS - 1), today
-    if len(words) > 2:
-        raise ValueError(texts.PERIOD_TOO_MANY)
-    dates = [_parse_date(word) for word in words]
-    since, until = dates[0], dates[-1]
+    since, until = _period_dates(" ".join(words))
     if since > until:
         raise ValueError(
             texts.PERIOD_REVERSED.format(since=since.isoformat(), until=until.isoformat())
@@ -150,11 +153,27 @@ def parse_period(args: str, today: date) -> tuple[date, date]:
     return since, until
 
 
-def _parse_date(word: str) -> date:
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise ValueError(texts.PERIOD_BAD_DATE.format(value=word)) from None
+def _period_dates(text: str) -> tuple[date, date]:
+    text = _FROM.sub("", text)
+    single = parse_date(text)
+    if single is not None:
+        return single, single
+    parts = [part for part in _RANGE_SEPARATOR.split(text) if part.strip()]
+    if len(parts) == 1:
+        parts = text.split()  # two ISO or dotted dates side by side
+        if len(parts) == 1:
+            raise ValueError(texts.PERIOD_BAD_DATE.format(value=text))
+    if len(parts) > 2:
+        raise ValueError(texts.PERIOD_TOO_MANY)
+    since, until = (_parse_date(part) for part in parts)
+    return since, until
+
+
+def _parse_date(text: str) -> date:
+    day = parse_date(text)
+    if day is None:
+        raise ValueError(texts.PERIOD_BAD_DATE.format(value=text.strip())) from None
+    return day
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:

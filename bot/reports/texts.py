@@ -33,10 +33,13 @@ PERIOD_WORDS_TODAY = frozenset({"today", "сегодня", "день"})
 PERIOD_WORDS_WEEK = frozenset({"week", "неделя", "неделю"})
 PERIOD_WORDS_MONTH = frozenset({"month", "месяц"})
 PERIOD_HELP = (
-    "Период: пусто (сегодня), «week» (7 дней), «month» (30 дней) "
-    "или две даты, например «2026-11-01 2026-11-30»."
+    "Период: пусто (сегодня), «week» (7 дней), «month» (30 дней), одна дата "
+    "или две, например «2026-11-01 2026-11-30» или «1 ноября 2026 — 30 ноября 2026»."
 )
-PERIOD_BAD_DATE = "Не понял дату «{value}»: нужен формат ГГГГ-ММ-ДД. " + PERIOD_HELP
+PERIOD_BAD_DATE = (
+    "Не понял дату «{value}»: напишите её как 2026-11-01, 01.11.2026 или 1 ноября 2026. "
+    + PERIOD_HELP
+)
 PERIOD_TOO_MANY = "Слишком много значений. " + PERIOD_HELP
 PERIOD_REVERSED = "Начало периода ({since}) позже конца ({until})."
 PERIOD_FUTURE = "Период начинается в будущем ({since})."
