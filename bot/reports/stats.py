@@ -40,7 +40,9 @@ __all__ = [
     "percentile",
     "period_bounds",
     "period_label",
+    "period_words",
     "platform_name",
+    "previous_period",
     "stats_text",
 ]
 
@@ -64,10 +66,15 @@ class DayFigures:
     answered: int
     suggested: int
     escalated: int
+    urgent: int = 0  # emergency appeals opened that day
 
     @property
     def total(self) -> int:
         return self.answered + self.suggested + self.escalated
+
+    @property
+    def active(self) -> bool:
+        return bool(self.total or self.urgent)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Stats:
     helpful: int
     not_helpful: int
     appeals_opened: int
+    appeals_urgent: int
     appeals_closed: int
     first_response_hours: tuple[float, ...]
     first_response_median: float | None
@@ -102,6 +110,15 @@ class Stats:
     categories: tuple[tuple[str, int], ...]
     platforms: tuple[PlatformFigures, ...]
     daily: tuple[DayFigures, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    @property
+    def answered_share(self) -> float | None:
+        """Share of questions the FAQ answered on its own."""
+        return self.answered / self.questions if self.questions else None
 
     @property
     def deadline_share(self) -> float | None:
@@ -118,10 +135,34 @@ def period_bounds(tz: ZoneInfo, since: date, until: date) -> tuple[datetime, dat
     return start, end
 
 
+def previous_period(since: date, until: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `since`."""
+    length = until - since + timedelta(days=1)
+    return since - length, since - timedelta(days=1)
+
+
 def period_label(since: date, until: date) -> str:
     if since == until:
         return since.strftime("%d.%m.%Y")
     return f"{since.strftime('%d.%m.%Y')} — {until.strftime('%d.%m.%Y')}"
+
+
+def period_words(since: date, until: date) -> str:
+    """«8–14 июня 2026», «28 мая — 3 июня 2026», «30 декабря 2026 — 5 января 2027»."""
+
+    def words(day: date, *, month: bool = True, year: bool = True) -> str:
+        text = str(day.day)
+        if month:
+            text += f" {texts.MONTHS_GENITIVE[day.month - 1]}"
+        return f"{text} {day.year}" if year else text
+
+    if since == until:
+        return words(since)
+    if since.year != until.year:
+        return f"{words(since)} — {words(until)}"
+    if since.month != until.month:
+        return f"{words(since, year=False)} — {words(until)}"
+    return f"{words(since, month=False, year=False)}–{words(until)}"
 
 
 def parse_period(args: str, today: date) -> tuple[date, date]:
@@ -270,8 +311,11 @@ async def _compute(
     ratings: list[int] = []
     categories: Counter[str] = Counter()
     appeals_by_platform: Counter[str] = Counter()
+    urgent_by_day: Counter[date] = Counter()
     for appeal, platform in opened:
         opened_count += 1
+        if appeal.urgent:
+            urgent_by_day[appeal.opened_at.astimezone(tz).date()] += 1
         appeals_by_platform[platform] += 1
         categories[appeal.category or texts.NO_CATEGORY] += 1
         if appeal.first_response_at is not None:
@@ -313,6 +357,7 @@ async def _compute(
             by_day.get(day, Counter())["answer"],
             by_day.get(day, Counter())["suggest"],
             by_day.get(day, Counter())["escalate"],
+            urgent_by_day[day],
         )
         for day in days
     )
@@ -332,6 +377,7 @@ async def _compute(
         helpful=feedback["helpful"],
         not_helpful=feedback["not_helpful"],
         appeals_opened=opened_count,
+        appeals_urgent=sum(urgent_by_day.values()),
         appeals_closed=closed,
         first_response_hours=tuple(sorted(response_hours)),
         first_response_median=percentile(response_hours, 0.5),

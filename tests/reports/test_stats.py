@@ -30,6 +30,7 @@ async def test_key_figures_of_the_seeded_week(database: Database) -> None:
     assert (stats.picked, stats.small_talk) == (1, 1)
     assert (stats.helpful, stats.not_helpful) == (2, 1)
     assert stats.appeals_opened == 5
+    assert stats.appeals_urgent == 1
     assert stats.appeals_closed == 2  # 2026-0003 and 2026-0002; 2026-0005 closed next week
     # 3 h (Mon 10–13), 13 h (Tue 11–18 + Wed 9–15), 3 h (Thu 16–18, Mon 9–10).
     assert stats.first_response_hours == (3.0, 3.0, 13.0)
@@ -51,7 +52,7 @@ async def test_key_figures_of_the_seeded_week(database: Database) -> None:
         DayFigures(date(2026, 6, 9), 0, 0, 1),
         DayFigures(date(2026, 6, 10), 0, 3, 0),
         DayFigures(date(2026, 6, 11), 0, 0, 1),
-        DayFigures(date(2026, 6, 12), 2, 0, 0),
+        DayFigures(date(2026, 6, 12), 2, 0, 0, urgent=1),  # 2026-0006, an emergency
         DayFigures(date(2026, 6, 13), 1, 0, 0),
         DayFigures(date(2026, 6, 14), 0, 0, 0),
     )
