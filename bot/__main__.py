@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.core.announcements import AnnouncementFileError
+from bot.core.dates import date_argument
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database
 from faq import KnowledgeBaseError
@@ -41,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         "an announcement for the running bot to send; report: write a report",
     )
     parser.add_argument("file", nargs="?", type=Path, help="announce: the announcement file")
-    parser.add_argument("--since", type=date.fromisoformat, help="report: first day, YYYY-MM-DD")
-    parser.add_argument("--until", type=date.fromisoformat, help="report: last day, YYYY-MM-DD")
-    parser.add_argument("--out", type=Path, help="report: FILE.html or FILE.xlsx")
+    days = "2026-11-01, 01.11.2026 or «1 ноября 2026»"
+    parser.add_argument("--since", type=date_argument, help=f"report: first day, {days}")
+    parser.add_argument("--until", type=date_argument, help=f"report: last day, {days}")
+    parser.add_argument("--out", type=Path, help="report: FILE.html, FILE.pdf or FILE.xlsx")
     args = parser.parse_args(argv)
     if (args.command == "announce") != (args.file is not None):
         parser.error("a FILE goes with announce, and only with it")

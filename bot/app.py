@@ -34,6 +34,7 @@ from bot.core.staff import Role, StaffDirectory, StaffPolicy, StaffService
 from bot.core.staffdesk import StaffChat, StaffDesk, format_moment
 from bot.core.subscriptions import SubscriptionService
 from bot.core.workcalendar import WorkCalendar
+from bot.health import HealthServer, bot_sources
 from bot.settings import Settings
 from bot.storage.database import Database
 from faq import FaqLibrary, Thresholds
@@ -314,6 +315,12 @@ async def run_messengers(settings: Settings) -> int:
             _every(BROADCAST_TICK_SECONDS, _broadcast(core.broadcasts)), name="broadcasts"
         ),
     ]
+    health = HealthServer(
+        bot_sources(core.database, [channel.intake for channel in channels]),
+        settings.health_host,
+        settings.health_port,
+    )
+    await health.start()
     runs = [asyncio.create_task(channel.run(), name=channel.name) for channel in channels]
     background.append(
         asyncio.create_task(
@@ -335,6 +342,7 @@ async def run_messengers(settings: Settings) -> int:
     for task in failed:
         logger.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
     stopped.cancel()
+    await health.stop()
     await core.database.dispose()
     return 1 if failed else 0
 

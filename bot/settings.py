@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.dates import parse_date
 from bot.core.workcalendar import OfficeHours
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parent.parent / "faq" / "sample"
@@ -31,6 +32,13 @@ DATABASE_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
 DATABASE_URL_FORMS = "sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
 # The shape aiogram accepts (bot id, colon, secret); checked here so a typo is one line.
 TELEGRAM_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+def _date(text: str) -> date:
+    day = parse_date(text)
+    if day is None:
+        raise ValueError(f"expected a date such as 2026-12-31 or 31.12.2026, got {text.strip()!r}")
+    return day
 
 
 def _split_ints(value: Any) -> Any:
@@ -85,6 +93,8 @@ class Settings(BaseSettings):
 
     timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=8086, ge=0, le=65535)
 
     handler_concurrency: int = Field(default=16, ge=1)
     inbox_retention_days: int = Field(default=7, ge=1)
@@ -184,7 +194,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_date_list(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()]
+            return [_date(part) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("office_hours")

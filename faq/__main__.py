@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.core.dates import date_argument
 from faq.check import run_check
 from faq.decision import Thresholds
 from faq.evaluate import run_eval, run_fit
@@ -82,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     suggest = commands.add_parser(
         "suggest", help="draft entries from unanswered questions that staff answered"
     )
-    suggest.add_argument("--since", type=date.fromisoformat, required=True)
-    suggest.add_argument("--until", type=date.fromisoformat, required=True)
+    suggest.add_argument("--since", type=date_argument, required=True)
+    suggest.add_argument("--until", type=date_argument, required=True)
     suggest.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")

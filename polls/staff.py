@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.actions import Action, PollAdminAction, PollVerb
+from bot.core.dates import parse_moment
 from bot.core.messages import Button, Reply
 from bot.core.ports import Clock
 from bot.core.staff import Role, StaffMessage, StaffResult, StaffService, staff_key
@@ -29,7 +30,6 @@ from polls.service import PollService
 
 NEW_POLL_FLOW = "poll_new"
 ADMIN_LIST_LIMIT = 10
-TIME_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 FLAGS = ("multiple", "other", "anonymous", "revote")
 
 # A step's parser gives the value to keep (JSON, it lives in the flow state) or an error text.
@@ -251,16 +251,9 @@ class PollStaff:
         return None, texts.BAD_YES_NO
 
     def _closes_at(self, text: str) -> Parsed:
-        moment = None
-        for layout in TIME_FORMATS:
-            try:
-                moment = datetime.strptime(" ".join(text.split()), layout)
-            except ValueError:
-                continue
-            break
+        moment = parse_moment(text, self._tz)
         if moment is None:
             return None, texts.BAD_TIME.format(example=self._time_example)
-        moment = moment.replace(tzinfo=self._tz)
         if moment <= self._now:
             return None, texts.BAD_TIME_PAST
         return moment.isoformat(), None

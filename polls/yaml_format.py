@@ -6,13 +6,15 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from bot.core.dates import parse_duration, parse_moment
 from bot.core.yaml_file import read_yaml
 from bot.storage.records import Audience
 from polls.model import PollSpec, PollSpecError
 
-REQUIRED = ("question", "options", "closes_at")
+REQUIRED = ("question", "options")
 FLAGS = {"multiple": False, "other": False, "anonymous": True, "revote": True}
-KNOWN = {*REQUIRED, *FLAGS, "opens_at", "audience"}
+KNOWN = {*REQUIRED, *FLAGS, "opens_at", "closes_at", "closes_in", "audience"}
+TIME_EXAMPLE = "2026-12-10T18:00 or 10 декабря 2026 18:00"
 
 
 class PollFileError(ValueError):
@@ -34,6 +36,10 @@ def parse_poll(data: Any, *, source: str, tz: tzinfo, now: datetime) -> PollSpec
     if unknown:
         reasons.append(f"unknown key(s) {', '.join(repr(key) for key in unknown)}")
     reasons += [f"missing '{key}'" for key in REQUIRED if key not in data]
+    if "closes_at" in data and "closes_in" in data:
+        reasons.append("give 'closes_at' or 'closes_in', not both")
+    elif "closes_at" not in data and "closes_in" not in data:
+        reasons.append("missing 'closes_at' (or 'closes_in')")
 
     question = data.get("question", "")
     if not isinstance(question, str):
@@ -53,6 +59,14 @@ def parse_poll(data: Any, *, source: str, tz: tzinfo, now: datetime) -> PollSpec
         audience = Audience.ALL.value
     opens_at = _time(data, "opens_at", tz, reasons) or now
     closes_at = _time(data, "closes_at", tz, reasons)
+    if "closes_in" in data and "closes_at" not in data:
+        length = parse_duration(str(data["closes_in"]))
+        if length is None:
+            reasons.append(
+                f"'closes_in' must be a duration like 10d, 36h or 2w, got {data['closes_in']!r}"
+            )
+        else:
+            closes_at = opens_at + length
     if closes_at is not None and closes_at <= now:
         reasons.append("closes_at is in the past")
     try:
@@ -91,17 +105,10 @@ def _time(data: dict[Any, Any], key: str, tz: tzinfo, reasons: list[str]) -> dat
     value = data.get(key)
     if value is None:
         return None
-    moment: datetime | None = None
     if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and ("T" in value or " " in value.strip()):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            moment = None
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    moment = parse_moment(value, tz) if isinstance(value, str) else None
     if moment is None:
-        example = "2026-12-10T18:00"
         kind = "a date without a time" if isinstance(value, date) else repr(value)
-        reasons.append(f"'{key}' must be a date and time like {example}, got {kind}")
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+        reasons.append(f"'{key}' must be a date and time like {TIME_EXAMPLE}, got {kind}")
+    return moment

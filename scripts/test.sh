@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the pinned dependencies into .venv and runs every check: lint, format, types, tests.
-# Extra arguments go to pytest. Each step prints a heading; the end says how long it all took.
+# Installs the pinned dependencies into .venv and runs every check: lint, format, types, the
+# deployment files, tests. Extra arguments go to pytest. Each step prints a heading; the end
+# says how long it all took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -31,5 +32,7 @@ step "Format: ruff format --check"
 .venv/bin/ruff format --check .
 step "Types: mypy"
 .venv/bin/mypy
+step "Deployment files: hadolint, compose schema, systemd unit"
+bash scripts/check_deploy.sh
 step "Tests: pytest"
 .venv/bin/python -m pytest "$@"

@@ -28,6 +28,9 @@ _SETTING_NAMES = [name.upper() for name in Settings.model_fields]
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     for name in _SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
+    # Bots started by tests serve their health endpoint on a free port, never on one that
+    # another bot on this machine may hold.
+    monkeypatch.setenv("HEALTH_PORT", "0")
     monkeypatch.chdir(tmp_path)
     yield
 

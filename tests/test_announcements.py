@@ -200,7 +200,7 @@ async def test_scheduled_emergency_alert_and_cancel(settings: Settings) -> None:
         await press(bot, ADMIN, AnnounceAction(AnnounceVerb.LATER).encode(), STAFF_CHAT)
         await staff_says(bot, ADMIN, "завтра")
         assert "Не понял" in bot.tg.sent_to(STAFF_CHAT)[-1]
-        await staff_says(bot, ADMIN, "26.11.2026 15:30")
+        await staff_says(bot, ADMIN, "26 ноября 2026 в 15:30")
         assert "Отправить 26.11.2026 15:30?" in bot.tg.sent_to(STAFF_CHAT)[-1]
         await press(bot, ADMIN, AnnounceAction(AnnounceVerb.SEND).encode(), STAFF_CHAT)
         assert "запланировано на 26.11.2026 15:30" in bot.tg.sent_to(STAFF_CHAT)[-1]
@@ -240,6 +240,16 @@ def test_announcement_file_errors_name_every_reason(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "'when'" in message and "'text' is required" in message
     assert "'topic' must be one of" in message and "none.jpg" in message
+
+
+def test_announcement_file_takes_a_russian_date(tmp_path: Path) -> None:
+    announcement = tmp_path / "outage.yaml"
+    announcement.write_text(
+        "topic: Отключения\ntext: Не будет воды.\nat: 3 декабря 2026 09:00\n", encoding="utf-8"
+    )
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    spec = load_announcement_file(announcement, topics=TOPICS, tz=UTC, now=now)
+    assert spec.at == datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def test_announce_command_queues_the_file(database_url: str, tmp_path: Path) -> None:

@@ -384,7 +384,7 @@ async def test_guided_poll_new_previews_and_publishes(settings: Settings) -> Non
             ("нет", None),
             ("01.01.2020 12:00", texts.BAD_TIME_PAST),
             ("завтра", None),
-            ("10.12.2026 18:00", texts.NEW_AUDIENCE),
+            ("10 декабря 2026 в 18:00", texts.NEW_AUDIENCE),
             ("везде", texts.BAD_AUDIENCE),
         ]
         for said, expected in steps:

@@ -17,8 +17,8 @@ async def test_emergency_gets_112_first_and_an_urgent_pinned_appeal(settings: Se
         async with expect(bot, STAFF_CHAT, more=2):
             bot.tg.push_message(RESIDENT, "в подъезде сильно пахнет газом, помогите!")
         first, second = bot.tg.sent_to(RESIDENT)
-        assert first == safety_texts.emergency_reply("8 (40000) 1-12-12")
-        assert "112" in first and "1-12-12" in first
+        assert first == safety_texts.emergency_reply("8 (40000) 1-12-12", "gas")
+        assert "112" in first and "104 — аварийная газовая служба" in first and "1-12-12" in first
         assert "№ " in second  # no consent prompt stands between a danger and staff
         alert = bot.tg.sent_to(STAFF_CHAT)[-1]
         assert alert.startswith(staff_texts.URGENT) and "@dezhurny" in alert

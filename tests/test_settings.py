@@ -65,3 +65,17 @@ def test_malformed_setting_is_one_line_naming_it(
     message = str(raised.value)
     assert name in message
     assert "\n" not in message
+
+
+def test_extra_days_in_any_written_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXTRA_HOLIDAYS", "2026-12-31, 08.01.2027")
+    monkeypatch.setenv("EXTRA_WORKDAYS", "27 декабря 2026")
+    settings = load_settings(_env_file=None)
+    assert [day.isoformat() for day in settings.extra_holidays] == ["2026-12-31", "2027-01-08"]
+    assert [day.isoformat() for day in settings.extra_workdays] == ["2026-12-27"]
+
+
+def test_a_bad_extra_day_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXTRA_HOLIDAYS", "2026-12-31,завтра")
+    with pytest.raises(SettingsError, match="EXTRA_HOLIDAYS"):
+        load_settings(_env_file=None)

@@ -33,7 +33,9 @@ async def test_start_question_unknown_and_records(settings: Settings) -> None:
         assert [b["text"] for b in buttons] == [texts.HELPFUL_BUTTON, texts.NOT_HELPFUL_BUTTON]
         assert fallback.params["text"] in {
             texts.SUGGEST,
-            texts.consent_notice(bot.core.settings.privacy_policy_url),
+            texts.consent_notice(
+                bot.core.settings.privacy_policy_url, bot.core.settings.retention_days
+            ),
         }
 
         rows = await bot.exchanges()
@@ -99,7 +101,7 @@ async def test_feedback_buttons_are_recorded(settings: Settings) -> None:
         await bot.settle()
         assert sent[1].params["text"] == texts.NOT_HELPFUL
         ask = sent[1].params["reply_markup"]["inline_keyboard"][0][0]
-        assert ask["text"] == texts.ASK_STAFF_BUTTON
+        assert ask["text"] == "Да, передать сотруднику"
 
         helpful = answer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         bot.tg.push_callback(RESIDENT, helpful, message_id)

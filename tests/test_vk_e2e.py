@@ -141,7 +141,7 @@ async def test_not_helpful_is_recorded_and_the_press_answered(settings: Settings
         # Acknowledged only after the dialog answered.
         assert bot.vk.requests.index(reply) < bot.vk.requests.index(acknowledged)
         assert reply.params["message"] == texts.NOT_HELPFUL
-        assert labels(reply) == [[texts.ASK_STAFF_BUTTON]]
+        assert labels(reply) == [["Да, передать сотруднику"]]
         question, press_row = [row for row in await bot.exchanges() if row.direction == "in"]
         assert question.feedback == "not_helpful" and question.feedback_at is not None
         assert press_row.kind == "callback" and press_row.text == not_helpful

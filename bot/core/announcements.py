@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.core import broadcast_texts as texts
 from bot.core.actions import Action, AnnounceAction, AnnounceTopicAction, AnnounceVerb
 from bot.core.broadcast import Audience, BroadcastService
+from bot.core.dates import parse_moment
 from bot.core.messages import Attachment, AttachmentKind, Button, Platform, Reply
 from bot.core.ports import Clock, DeliveryError, Messengers, utc_now
 from bot.core.staff import Role, StaffMessage, StaffResult, StaffService, staff_key
@@ -40,8 +41,8 @@ STATES = (STATE_TOPIC, STATE_TEXT, STATE_PREVIEW, STATE_WHEN, STATE_CONFIRM)
 TEXT_LIMIT = 4000
 PHOTO_LIMIT = 10 * 1024 * 1024
 TOPICS_PER_ROW = 2
-TIME_FORMATS = ("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 TIME_EXAMPLE = "15.12.2026 09:00"
+FILE_TIME_EXAMPLE = "2026-12-01T09:00 or 1 декабря 2026 09:00"
 FILE_KEYS = {"topic", "emergency", "text", "photo", "at", "audience"}
 FILE_AUDIENCES = {
     "all": BROADCAST_PLATFORMS,
@@ -241,22 +242,6 @@ class AnnouncementService:
         return StaffResult(Reply(summary, buttons=buttons))
 
 
-def parse_moment(value: str, tz: tzinfo) -> datetime | None:
-    """A date and time as staff write it, in `tz` unless it carries an offset."""
-    cleaned = " ".join(value.split())
-    for pattern in TIME_FORMATS:
-        try:
-            moment = datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-        return moment.replace(tzinfo=tz)
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
-
-
 def load_announcement_file(
     path: Path, *, topics: Sequence[str], tz: tzinfo, now: datetime
 ) -> AnnouncementSpec:
@@ -308,7 +293,7 @@ def _file_moment(value: Any, tz: tzinfo, reasons: list[str]) -> datetime | None:
     moment = parse_moment(value, tz) if isinstance(value, str) else None
     if moment is None:
         kind = "a date without a time" if isinstance(value, date) else repr(value)
-        reasons.append(f"'at' must be a date and time like 2026-12-01T09:00, got {kind}")
+        reasons.append(f"'at' must be a date and time like {FILE_TIME_EXAMPLE}, got {kind}")
     return moment
 
 

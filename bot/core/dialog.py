@@ -197,7 +197,7 @@ class DialogService:
     ) -> Turn:
         """The emergency numbers first, then staff at once: the appeal is urgent and, as it
         protects a life, opened without waiting for consent."""
-        numbers = Reply(safety_texts.emergency_reply(self._safety.edds_phone))
+        numbers = Reply(safety_texts.emergency_reply(self._safety.edds_phone, danger.kind))
         active = await uow.appeals.active_for_resident(resident.id)
         if resident.banned:
             return Turn((numbers,), outcome="emergency")
@@ -337,7 +337,10 @@ class DialogService:
                 return Turn((Reply(texts.THANKS_FOR_FEEDBACK),), outcome="feedback")
             case FeedbackAction(helpful=False):
                 await uow.exchanges.record_feedback(exchange.id, "not_helpful", self._clock())
-                reply = Reply(texts.NOT_HELPFUL, buttons=_ask_staff_row(exchange.id))
+                reply = Reply(
+                    texts.NOT_HELPFUL,
+                    buttons=_ask_staff_row(exchange.id, texts.PASS_TO_STAFF_BUTTON),
+                )
                 return Turn((reply,), outcome="feedback")
             case PickAction(rank=rank):
                 return self._on_pick(exchange, rank, inbound_id)
@@ -469,8 +472,10 @@ def _kind(incoming: Incoming) -> str:
     return "text"
 
 
-def _ask_staff_row(exchange_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(texts.ASK_STAFF_BUTTON, AskStaffAction(exchange_id)),),)
+def _ask_staff_row(
+    exchange_id: int, label: str = texts.ASK_STAFF_BUTTON
+) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(label, AskStaffAction(exchange_id)),),)
 
 
 def _small_talk_reply(kind: SmallTalk | None, exchange_id: int) -> Reply:

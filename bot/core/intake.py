@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.ports import Clock, utc_now
 from bot.storage.database import Database
@@ -45,9 +45,16 @@ class Intake:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._processor: Processor | None = None
         self._closing = False
+        # Set by polling transports (not webhooks), whose last poll the health endpoint reports.
+        self.polls = False
+        self.last_poll: datetime | None = None
 
     def start(self, processor: Processor) -> None:
         self._processor = processor
+
+    def polled(self) -> None:
+        """A poll of the platform succeeded (with or without updates)."""
+        self.last_poll = self._clock()
 
     async def store(
         self, items: Sequence[InboxItem], *, cursor: tuple[str, str] | None = None

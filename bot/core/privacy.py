@@ -79,7 +79,9 @@ class PrivacyService:
                 Button(texts.CONSENT_DECLINE, ConsentAction(accept=False)),
             ),
         )
-        return Reply(texts.consent_notice(self._policy.url), buttons=buttons)
+        return Reply(
+            texts.consent_notice(self._policy.url, self._policy.retention_days), buttons=buttons
+        )
 
     async def answer(
         self, uow: UnitOfWork, resident: Resident, action: ConsentAction

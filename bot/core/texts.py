@@ -31,6 +31,7 @@ HELP = (
 HELPFUL_BUTTON = "Помогло"
 NOT_HELPFUL_BUTTON = "Не помогло"
 ASK_STAFF_BUTTON = "Нет, задать вопрос сотруднику"
+PASS_TO_STAFF_BUTTON = "Да, передать сотруднику"
 
 SUGGEST = "Возможно, вы имели в виду:"
 THANKS_FOR_FEEDBACK = "Спасибо за оценку!"
@@ -78,7 +79,7 @@ def appeal_limit_reached(limit: int, number: str, resets_at: str) -> str:
 
 
 def appeal_joined(number: str) -> str:
-    return f"Добавил это к обращению № {number}."
+    return f"Сообщение добавлено к обращению № {number}."
 
 
 def staff_answer(number: str, text: str) -> str:
@@ -114,22 +115,35 @@ THANKS_FOR_RATING = "Спасибо за оценку! Она поможет н�
 BANNED_REPLY = "Ваше сообщение получено."
 
 
-def consent_notice(policy_url: str) -> str:
+def days(count: int) -> str:
+    """«1 день», «3 дня», «365 дней»."""
+    tens, units = count % 100, count % 10
+    if units == 1 and tens != 11:
+        word = "день"
+    elif 2 <= units <= 4 and not 12 <= tens <= 14:
+        word = "дня"
+    else:
+        word = "дней"
+    return f"{count} {word}"
+
+
+def consent_notice(policy_url: str, retention_days: int) -> str:
     """The short notice shown before anything personal is kept as an appeal."""
     text = (
         "Чтобы передать вопрос сотрудникам, мне нужно сохранить ваше сообщение, имя в "
         "мессенджере и переписку по обращению. Эти данные нужны только для ответа на ваш "
-        "вопрос и отчётности пресс-службы, хранятся на сервере администрации и "
-        "обезличиваются после закрытия обращения по истечении срока хранения. "
-        "Удалить их можно в любой момент командой /forget_me."
+        "вопрос и отчётности пресс-службы и хранятся на сервере администрации. Тексты "
+        f"обращения обезличиваются через {days(retention_days)} после его закрытия, имя — "
+        f"через {days(retention_days)} после вашего последнего сообщения. Удалить данные "
+        "раньше можно в любой момент командой /forget_me."
     )
     if policy_url:
         text += f"\nПолитика обработки персональных данных: {policy_url}"
-    return text + "\n\nСогласны на обработку персональных данных?"
+    return text + "\n\nДаёте согласие на обработку персональных данных?"
 
 
-CONSENT_ACCEPT = "Согласен"
-CONSENT_DECLINE = "Не согласен"
+CONSENT_ACCEPT = "Даю согласие"
+CONSENT_DECLINE = "Не даю"
 CONSENT_DECLINED = (
     "Хорошо, без согласия я не передаю вопросы сотрудникам и не сохраняю тексты ваших "
     "сообщений. Ответы из базы знаний по-прежнему доступны — просто спросите."

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.reports.charts import stats_chart
 from bot.reports.html_report import write_html
 from bot.reports.masking import mask_personal_data
+from bot.reports.pdf_report import write_pdf
 from bot.reports.report import ReportData, build_report
 from bot.reports.stats import Stats, compute_stats, parse_period, stats_text
 from bot.reports.suggest import draft_entries, write_drafts
@@ -23,5 +24,6 @@ __all__ = [
     "stats_text",
     "write_drafts",
     "write_html",
+    "write_pdf",
     "write_xlsx",
 ]

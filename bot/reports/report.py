@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.workcalendar import WorkCalendar
 from bot.reports.clusters import QuestionCluster, unanswered_clusters
-from bot.reports.stats import Stats, compute_stats, period_bounds
+from bot.reports.stats import Stats, compute_stats, period_bounds, previous_period
 from bot.storage.database import Database
 from bot.storage.models import (
     AppealRow,
@@ -51,6 +52,7 @@ DEADLINE_PENDING = "pending"
 @dataclass(frozen=True)
 class FaqEntryFigures:
     entry_id: str
+    title: str  # the entry's first question; its id when the entry is no longer in the base
     hits: int
     helpful: int
     not_helpful: int
@@ -73,6 +75,7 @@ class AppealLine:
     closing_hours: float | None
     deadline: str | None
     rating: int | None
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class ReportData:
     generated_at: datetime
     tz: ZoneInfo
     stats: Stats
+    previous: Stats  # the period of the same length just before, for comparison
     clusters: tuple[QuestionCluster, ...]
     faq_entries: tuple[FaqEntryFigures, ...]
     appeals: tuple[AppealLine, ...]
@@ -117,14 +121,19 @@ async def build_report(
     until: date,
     *,
     now: datetime | None = None,
+    entry_titles: Mapping[str, str] | None = None,
 ) -> ReportData:
-    """The report of local days `since`..`until` inclusive."""
+    """The report of local days `since`..`until` inclusive; `entry_titles` names FAQ entries
+    (by their first question) instead of their ids."""
     moment = now or datetime.now(UTC)
     stats = await compute_stats(database, calendar, tz, since, until, now=moment)
+    previous = await compute_stats(
+        database, calendar, tz, *previous_period(since, until), now=moment
+    )
     start, end = period_bounds(tz, since, until)
     async with database.unit_of_work() as uow:
         clusters = await unanswered_clusters(uow.session, start, end)
-        faq_entries = await _faq_entries(uow.session, start, end)
+        faq_entries = await _faq_entries(uow.session, start, end, entry_titles or {})
         appeals = await _appeals(uow.session, calendar, start, end, moment)
     polls = await _polls(database, start, end)
     return ReportData(
@@ -133,6 +142,7 @@ async def build_report(
         generated_at=moment,
         tz=tz,
         stats=stats,
+        previous=previous,
         clusters=tuple(clusters),
         faq_entries=faq_entries,
         appeals=appeals,
@@ -141,7 +151,7 @@ async def build_report(
 
 
 async def _faq_entries(
-    session: AsyncSession, start: datetime, end: datetime
+    session: AsyncSession, start: datetime, end: datetime, titles: Mapping[str, str]
 ) -> tuple[FaqEntryFigures, ...]:
     """Entries by answers given (direct or picked from suggestions), most used first."""
     rows = await session.execute(
@@ -164,6 +174,7 @@ async def _faq_entries(
     figures = [
         FaqEntryFigures(
             entry_id,
+            titles.get(entry_id, entry_id),
             count,
             marks.get(entry_id, Counter())["helpful"],
             marks.get(entry_id, Counter())["not_helpful"],
@@ -209,6 +220,7 @@ async def _appeals(
                 ),
                 deadline=deadline,
                 rating=appeal.rating,
+                urgent=appeal.urgent,
             )
         )
     return tuple(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import parse_date
 from bot.core.workcalendar import WorkCalendar
 from bot.reports import texts
 from bot.storage.database import Database
@@ -38,7 +40,9 @@ __all__ = [
     "percentile",
     "period_bounds",
     "period_label",
+    "period_words",
     "platform_name",
+    "previous_period",
     "stats_text",
 ]
 
@@ -51,6 +55,9 @@ WEEK_DAYS = 7
 # the start of a month and always compares like with like.
 MONTH_DAYS = 30
 TOP_CATEGORIES = 5
+# Between the two dates of a period: «—», «–», a hyphen with spaces around it, «..» or «по».
+_FROM = re.compile(r"^с\s+", re.IGNORECASE)
+_RANGE_SEPARATOR = re.compile(r"\s*(?:—|–|\.\.)\s*|\s+(?:-|по)\s+")
 
 
 @dataclass(frozen=True)
@@ -59,10 +66,15 @@ class DayFigures:
     answered: int
     suggested: int
     escalated: int
+    urgent: int = 0  # emergency appeals opened that day
 
     @property
     def total(self) -> int:
         return self.answered + self.suggested + self.escalated
+
+    @property
+    def active(self) -> bool:
+        return bool(self.total or self.urgent)
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Stats:
     helpful: int
     not_helpful: int
     appeals_opened: int
+    appeals_urgent: int
     appeals_closed: int
     first_response_hours: tuple[float, ...]
     first_response_median: float | None
@@ -97,6 +110,15 @@ class Stats:
     categories: tuple[tuple[str, int], ...]
     platforms: tuple[PlatformFigures, ...]
     daily: tuple[DayFigures, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    @property
+    def answered_share(self) -> float | None:
+        """Share of questions the FAQ answered on its own."""
+        return self.answered / self.questions if self.questions else None
 
     @property
     def deadline_share(self) -> float | None:
@@ -113,18 +135,43 @@ def period_bounds(tz: ZoneInfo, since: date, until: date) -> tuple[datetime, dat
     return start, end
 
 
+def previous_period(since: date, until: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `since`."""
+    length = until - since + timedelta(days=1)
+    return since - length, since - timedelta(days=1)
+
+
 def period_label(since: date, until: date) -> str:
     if since == until:
         return since.strftime("%d.%m.%Y")
     return f"{since.strftime('%d.%m.%Y')} — {until.strftime('%d.%m.%Y')}"
 
 
+def period_words(since: date, until: date) -> str:
+    """«8–14 июня 2026», «28 мая — 3 июня 2026», «30 декабря 2026 — 5 января 2027»."""
+
+    def words(day: date, *, month: bool = True, year: bool = True) -> str:
+        text = str(day.day)
+        if month:
+            text += f" {texts.MONTHS_GENITIVE[day.month - 1]}"
+        return f"{text} {day.year}" if year else text
+
+    if since == until:
+        return words(since)
+    if since.year != until.year:
+        return f"{words(since)} — {words(until)}"
+    if since.month != until.month:
+        return f"{words(since, year=False)} — {words(until)}"
+    return f"{words(since, month=False, year=False)}–{words(until)}"
+
+
 def parse_period(args: str, today: date) -> tuple[date, date]:
     """The period of `/stats ARGS` or `report ARGS`.
 
     "" or "today": today; "week": the last 7 days including today; "month": the last 30
-    days including today (rolling, not the calendar month); one ISO date: that day; two ISO
-    dates: that inclusive range. Raises ValueError with a Russian message for staff.
+    days including today (rolling, not the calendar month); one date: that day; two dates
+    (separated by a space, «—», «-» or «по»): that inclusive range. Dates are ISO,
+    `01.11.2026` or «1 ноября 2026». Raises ValueError with a Russian message for staff.
     """
     words = args.split()
     if not words:
@@ -137,10 +184,7 @@ def parse_period(args: str, today: date) -> tuple[date, date]:
             return today - timedelta(days=WEEK_DAYS - 1), today
         if word in texts.PERIOD_WORDS_MONTH:
             return today - timedelta(days=MONTH_DAYS - 1), today
-    if len(words) > 2:
-        raise ValueError(texts.PERIOD_TOO_MANY)
-    dates = [_parse_date(word) for word in words]
-    since, until = dates[0], dates[-1]
+    since, until = _period_dates(" ".join(words))
     if since > until:
         raise ValueError(
             texts.PERIOD_REVERSED.format(since=since.isoformat(), until=until.isoformat())
@@ -150,11 +194,27 @@ def parse_period(args: str, today: date) -> tuple[date, date]:
     return since, until
 
 
-def _parse_date(word: str) -> date:
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise ValueError(texts.PERIOD_BAD_DATE.format(value=word)) from None
+def _period_dates(text: str) -> tuple[date, date]:
+    text = _FROM.sub("", text)
+    single = parse_date(text)
+    if single is not None:
+        return single, single
+    parts = [part for part in _RANGE_SEPARATOR.split(text) if part.strip()]
+    if len(parts) == 1:
+        parts = text.split()  # two ISO or dotted dates side by side
+        if len(parts) == 1:
+            raise ValueError(texts.PERIOD_BAD_DATE.format(value=text))
+    if len(parts) > 2:
+        raise ValueError(texts.PERIOD_TOO_MANY)
+    since, until = (_parse_date(part) for part in parts)
+    return since, until
+
+
+def _parse_date(text: str) -> date:
+    day = parse_date(text)
+    if day is None:
+        raise ValueError(texts.PERIOD_BAD_DATE.format(value=text.strip())) from None
+    return day
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -251,8 +311,11 @@ async def _compute(
     ratings: list[int] = []
     categories: Counter[str] = Counter()
     appeals_by_platform: Counter[str] = Counter()
+    urgent_by_day: Counter[date] = Counter()
     for appeal, platform in opened:
         opened_count += 1
+        if appeal.urgent:
+            urgent_by_day[appeal.opened_at.astimezone(tz).date()] += 1
         appeals_by_platform[platform] += 1
         categories[appeal.category or texts.NO_CATEGORY] += 1
         if appeal.first_response_at is not None:
@@ -294,6 +357,7 @@ async def _compute(
             by_day.get(day, Counter())["answer"],
             by_day.get(day, Counter())["suggest"],
             by_day.get(day, Counter())["escalate"],
+            urgent_by_day[day],
         )
         for day in days
     )
@@ -313,6 +377,7 @@ async def _compute(
         helpful=feedback["helpful"],
         not_helpful=feedback["not_helpful"],
         appeals_opened=opened_count,
+        appeals_urgent=sum(urgent_by_day.values()),
         appeals_closed=closed,
         first_response_hours=tuple(sorted(response_hours)),
         first_response_median=percentile(response_hours, 0.5),

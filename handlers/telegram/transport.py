@@ -70,6 +70,7 @@ class TelegramTransport:
     async def run(self) -> None:
         """Recover pending updates, then poll until `stop()`."""
         self._intake.start(self.process)
+        self._intake.polls = True
         await self._intake.recover()
         await self._bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
@@ -96,6 +97,7 @@ class TelegramTransport:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = BACKOFF_START
+            self._intake.polled()
             if updates:
                 offset = int(updates[-1]["update_id"]) + 1
 

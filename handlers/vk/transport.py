@@ -74,6 +74,7 @@ class VkLongPoll:
     async def run(self) -> None:
         """Poll until cancelled. Every failure is logged and retried after a growing pause;
         cancelling is safe at any point because a batch and its `ts` are stored together."""
+        self._intake.polls = True
         ts = await self._intake.cursor(self._ts_key)
         server: LongPollServer | None = None
         backoff = BACKOFF_START
@@ -103,6 +104,7 @@ class VkLongPoll:
                 logger.exception("VK long poll failed; retrying in %.0f s", backoff)
             else:
                 backoff = BACKOFF_START
+                self._intake.polled()
                 continue
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)

@@ -119,6 +119,7 @@ async def test_feedback_is_recorded_against_the_exchange(
     reply = messenger.sent[-1][1]
     assert reply.text == texts.NOT_HELPFUL
     assert reply.buttons[0][0].action == AskStaffAction(first.id)
+    assert reply.buttons[0][0].text == "Да, передать сотруднику"
     rows = await read_exchanges(database)
     assert rows[0].feedback == "not_helpful"
     assert rows[2].kind == "callback"

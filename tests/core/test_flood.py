@@ -142,8 +142,13 @@ def test_invalid_settings_are_rejected(limit: int, window: timedelta, message: s
         FloodGuard(limit, window, FixedClock(START))
 
 
-def test_notices_are_polite_russian_texts() -> None:
-    assert "сохран" in FLOOD_NOTICE
+def test_the_notice_promises_only_what_happens() -> None:
+    """Flooded messages are recorded but never answered or forwarded later."""
+    assert FLOOD_NOTICE == (
+        "Сообщений приходит слишком много и быстро. Я их сохраняю, но пока не отвечаю на них "
+        "и не передаю сотрудникам. Сделайте, пожалуйста, паузу и через минуту-другую "
+        "напишите вопрос ещё раз одним сообщением."
+    )
     assert FLOOD_CALLBACK_NOTICE
 
 

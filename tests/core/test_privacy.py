@@ -86,6 +86,7 @@ async def test_appeal_waits_for_consent_and_opens_on_accept(
         ConsentAction(accept=True),
         ConsentAction(accept=False),
     ]
+    assert [b.text for b in notice.buttons[0]] == ["Даю согласие", "Не даю"]
     assert await scalar(core, select(func.count(AppealRow.id))) == 0
 
     await say(core, callback=ConsentAction(accept=True).encode())
@@ -211,3 +212,17 @@ async def test_retention_anonymises_old_closed_appeals_only(
     (resident,) = await rows(core, ResidentRow)
     assert resident.display_name is None  # type: ignore[attr-defined]
     assert await scalar(core, select(func.count(AppealRow.id))) == 1
+
+
+async def test_the_notice_says_how_long_data_is_kept(
+    settings: Settings, clock: FixedClock, recorder: RecordingMessenger
+) -> None:
+    built = await build_core(settings.model_copy(update={"retention_days": 90}), clock)
+    built.messengers.register(recorder)
+    try:
+        await say(built, INCIDENT)
+    finally:
+        await built.database.dispose()
+    notice = recorder.replies[-1].text
+    assert "обезличиваются через 90 дней после его закрытия" in notice
+    assert "через 90 дней после вашего последнего сообщения" in notice

@@ -103,6 +103,6 @@ def test_invalid_file_is_one_line_on_stderr(tmp_path: Path, database_url: str) -
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        f"error: {poll_file}: unknown key(s) 'closing'; missing 'closes_at'; "
+        f"error: {poll_file}: unknown key(s) 'closing'; missing 'closes_at' (or 'closes_in'); "
         "expected 2 to 10 options, got 1"
     ]

@@ -32,8 +32,38 @@ def test_the_documented_example_is_valid() -> None:
     assert spec.options == ("Да", "Скорее да", "Скорее нет", "Нет")
     assert spec.other and spec.anonymous and spec.revote and not spec.multiple
     assert spec.audience is Audience.ALL
-    assert spec.opens_at == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
-    assert spec.closes_at == datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+    assert spec.opens_at == NOW
+    assert spec.closes_at == NOW + timedelta(days=10)
+
+
+def test_the_example_never_expires() -> None:
+    years_later = NOW + timedelta(days=3650)
+    spec = load_poll_file(EXAMPLE, tz=MOSCOW, now=years_later)
+    assert spec.closes_at == years_later + timedelta(days=10)
+
+
+@pytest.mark.parametrize(
+    ("closes_in", "length"),
+    [("10d", timedelta(days=10)), ("36h", timedelta(hours=36)), ("2 недели", timedelta(weeks=2))],
+)
+def test_closes_in_counts_from_the_opening(
+    tmp_path: Path, closes_in: str, length: timedelta
+) -> None:
+    spec = load(
+        tmp_path,
+        MINIMAL.replace("closes_at: 2026-12-10T18:00", f"closes_in: {closes_in}")
+        + "opens_at: 1 декабря 2026 09:00\n",
+    )
+    assert spec.opens_at == datetime(2026, 12, 1, 9, 0, tzinfo=MOSCOW)
+    assert spec.closes_at == spec.opens_at + length
+
+
+@pytest.mark.parametrize(
+    "written", ["10 декабря 2026 18:00", "10.12.2026 18:00", "10 дек. 2026 г. в 18:00"]
+)
+def test_russian_dates_in_the_file(tmp_path: Path, written: str) -> None:
+    spec = load(tmp_path, MINIMAL.replace("2026-12-10T18:00", written))
+    assert spec.closes_at == datetime(2026, 12, 10, 18, 0, tzinfo=MOSCOW)
 
 
 def test_defaults_and_timezone(tmp_path: Path) -> None:
@@ -87,6 +117,11 @@ def test_explicit_offsets_and_flags(tmp_path: Path) -> None:
         (MINIMAL.replace("2026-12-10T18:00", "2026-12-10"), "'closes_at' must be a date and time"),
         (MINIMAL.replace("2026-12-10T18:00", "завтра"), "'closes_at' must be a date and time"),
         (MINIMAL.replace("closes_at: 2026-12-10T18:00\n", ""), "missing 'closes_at'"),
+        (MINIMAL + "closes_in: 10d\n", "give 'closes_at' or 'closes_in', not both"),
+        (
+            MINIMAL.replace("closes_at: 2026-12-10T18:00", "closes_in: скоро"),
+            "'closes_in' must be a duration like 10d",
+        ),
         (MINIMAL + "multiple: да\n", "'multiple' must be true or false"),
         (MINIMAL + "audience: ok\n", "'audience' must be one of all, telegram, vk"),
         (MINIMAL.replace("[У школы, В парке, У реки]", "У школы"), "'options' must be a list"),

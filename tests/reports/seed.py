@@ -75,8 +75,9 @@ async def seed(database: Database) -> dict[str, int]:
         a3 = appeal(5, r3, status="closed", category=None, opened_at=msk(6, 11, 16),
                     deadline_at=msk(6, 15, 16), first_response_at=msk(6, 15, 10),
                     answered_at=msk(6, 15, 10), closed_at=msk(6, 15, 12), rating=3)  # fmt: skip
+        # An emergency report (a live wire down) on Russia Day.
         a4 = appeal(6, r1, status="open", category="Благоустройство", opened_at=msk(6, 12, 12),
-                    deadline_at=msk(6, 15, 18))  # fmt: skip
+                    deadline_at=msk(6, 15, 18), urgent=True)  # fmt: skip
         a5 = appeal(7, r2, status="cancelled", category="Благоустройство",
                     opened_at=msk(6, 13, 10), deadline_at=msk(6, 16, 10),
                     closed_at=msk(6, 13, 11))  # fmt: skip

@@ -3,7 +3,8 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,19 +13,21 @@ from openpyxl import load_workbook
 
 from bot.reports.html_report import write_html
 from bot.reports.report import ReportData, build_report
+from bot.reports.tables import summary_rows
 from bot.reports.xlsx_report import write_xlsx
 from bot.storage.database import Database
 from tests.reports.seed import CALENDAR, DISPLAY_NAMES, EXTERNAL_IDS, MSK, NOW, PHONE, seed
 
 WEEK = (date(2026, 6, 8), date(2026, 6, 14))
-SECTIONS = ["stats", "clusters", "faq", "appeals", "polls"]
+SECTIONS = ["summary", "stats", "clusters", "faq", "appeals", "polls"]
 HEATING_ANSWER = "Отопление включат 15 октября.\nСправки по телефону [телефон]."
+TITLES = {"garbage": "Когда вывозят мусор?", "bus-fares": "Сколько стоит проезд в автобусе?"}
 
 
 @pytest.fixture
 async def report(database: Database) -> ReportData:
     await seed(database)
-    return await build_report(database, CALENDAR, MSK, *WEEK, now=NOW)
+    return await build_report(database, CALENDAR, MSK, *WEEK, now=NOW, entry_titles=TITLES)
 
 
 async def test_report_data(report: ReportData) -> None:
@@ -46,6 +49,15 @@ async def test_report_data(report: ReportData) -> None:
         ("bus-fares", 1, 0, 1),
         ("family-certificate", 1, 1, 0),
     ]
+    # Named by the first question; an entry no longer in the knowledge base keeps its id.
+    assert [e.title for e in report.faq_entries] == [
+        "Когда вывозят мусор?",
+        "Сколько стоит проезд в автобусе?",
+        "family-certificate",
+    ]
+    assert [a.number for a in report.appeals if a.urgent] == ["2026-0006"]
+    assert report.stats.appeals_urgent == 1
+    assert [day.day.day for day in report.stats.daily if day.urgent] == [12]
     appeals = [
         (a.number, a.first_response_hours, a.closing_hours, a.deadline, a.rating)
         for a in report.appeals
@@ -66,6 +78,31 @@ async def test_report_data(report: ReportData) -> None:
         ("Набережная", 0),
     ]
     assert poll.voters == 3
+
+
+async def test_the_previous_period_of_the_same_length(report: ReportData) -> None:
+    previous = report.previous
+    assert (previous.since, previous.until) == (date(2026, 6, 1), date(2026, 6, 7))
+    # 2026-0002 alone: opened 1 June 10:00, answered after an hour, rated 1.
+    assert (previous.questions, previous.appeals_opened, previous.appeals_urgent) == (0, 1, 0)
+    assert previous.first_response_median == 1.0
+    assert previous.deadline_share == 1.0 and previous.rating_average == 1.0
+
+
+async def test_summary_rows_compare_with_the_previous_period(report: ReportData) -> None:
+    rows = {
+        row.name: (row.current, row.previous, row.change, row.tone) for row in summary_rows(report)
+    }
+    assert rows == {
+        "Вопросов жителей": (9, 0, "+9", ""),
+        "Ответил FAQ сам, %": (33.3, "—", "—", ""),
+        "Обращений к сотрудникам": (5, 1, "+4", ""),
+        "Экстренных обращений": (1, 0, "+1", ""),
+        "Первый ответ сотрудника (медиана), раб. ч": (3.0, 1.0, "+2 ч", "worse"),
+        "Ответов в срок, %": (50.0, 100.0, "−50 п. п.", "worse"),
+        "Средняя оценка ответа (1–5)": (4.0, 1.0, "+3", "better"),
+        "Отметок «Не помогло»": (1, 0, "+1", "worse"),
+    }
 
 
 class _Page(HTMLParser):
@@ -129,6 +166,7 @@ async def test_html_report(report: ReportData, tmp_path: Path) -> None:
     page.feed(text)
     assert page.sections == SECTIONS
     assert page.headings == [
+        "Коротко",
         "Ключевые показатели",
         "Вопросы без ответа: кандидаты в FAQ",
         "Ответы FAQ: что переписать",
@@ -137,6 +175,21 @@ async def test_html_report(report: ReportData, tmp_path: Path) -> None:
     ]
     assert page.scripts == 0
     assert page.urls and all(url.startswith("data:image/png;base64,") for url in page.urls)
+    assert "<h1>Отчёт чат-бота за 8–14 июня 2026</h1>" in text
+    assert _row(page.rows, "Показатель")[1:3] == [
+        "За период (8–14 июня 2026)",
+        "Предыдущий период (1–7 июня 2026)",
+    ]
+    assert _row(page.rows, "Вопросов жителей") == ["Вопросов жителей", "9", "0", "+9"]
+    assert _row(page.rows, "Ответов в срок, %") == ["Ответов в срок, %", "50", "100", "−50 п. п."]
+    assert '<td class="num worse">−50 п. п.</td>' in text
+    assert "Экстренные обращения за период: 1." in text
+    assert "№ 2026-0006, 12.06.2026 12:00, новое" in text
+    # Only the days with questions or emergencies; Sunday 14 June had small talk only.
+    days = [row[0] for row in page.rows if re.fullmatch(r"\d\d\.06\.2026, \w\w", row[0])]
+    weekdays = ["пн", "вт", "ср", "чт", "пт", "сб"]
+    assert days == [f"{8 + n:02d}.06.2026, {name}" for n, name in enumerate(weekdays)]
+    assert _row(page.rows, "12.06.2026, пт") == ["12.06.2026, пт", "2", "0", "0", "2", "1"]
     assert _row(page.rows, "Вопросов") == ["Вопросов", "9"]
     assert _row(page.rows, "Медиана первого ответа, раб. ч") == [
         "Медиана первого ответа, раб. ч",
@@ -149,9 +202,19 @@ async def test_html_report(report: ReportData, tmp_path: Path) -> None:
     assert cluster[1:3] == ["3", "ЖКХ"]
     assert "Мой телефон [телефон]" in cluster[3]
     assert "Отопление включат 15 октября." in cluster[4]
-    assert _row(page.rows, "bus-fares") == ["bus-fares", "1", "0", "1", "100"]
+    assert _row(page.rows, "Сколько стоит проезд в автобусе?") == [
+        "Сколько стоит проезд в автобусе?",
+        "1",
+        "0",
+        "1",
+        "100",
+    ]
+    assert "bus-fares" not in text and _row(page.rows, "family-certificate")
+    assert _row(page.rows, "2026-0006")[1] == "экстренное"
+    assert '<tr class="urgent missed"><td>2026-0006</td>' in text
     assert _row(page.rows, "2026-0004") == [
         "2026-0004",
+        "",
         "ЖКХ",
         "ВКонтакте",
         "дан ответ",
@@ -172,6 +235,7 @@ async def test_xlsx_report(report: ReportData, tmp_path: Path) -> None:
     write_xlsx(report, path)
     workbook = load_workbook(path)
     assert workbook.sheetnames == [
+        "Сводка",
         "Показатели",
         "По дням",
         "Без ответа",
@@ -188,22 +252,38 @@ async def test_xlsx_report(report: ReportData, tmp_path: Path) -> None:
     assert figures["Просрочено сейчас"] == 2
     assert figures["Благоустройство"] == 2
     assert figures["Telegram"] == 6
-    daily = list(workbook["По дням"].iter_rows(values_only=True))
-    assert daily[3] == ("10.06.2026", 0, 3, 0)
+    summary = list(workbook["Сводка"].iter_rows(values_only=True))
+    assert summary[0][0] == "Отчёт чат-бота за 8–14 июня 2026"
+    assert summary[2] == ("Вопросов жителей", 9, 0, "+9")
+    assert workbook["Сводка"]["D7"].font.color.rgb.endswith("B71C1C")  # a slower first answer
+    sheet = workbook["По дням"]
+    daily = list(sheet.iter_rows(values_only=True))
+    assert len(daily) == 1 + 7  # every day: the chart needs the quiet ones too
+    assert daily[3] == (datetime(2026, 6, 10), 0, 3, 0, 3, 0)
+    assert sheet["A4"].is_date and sheet["A4"].number_format == "DD.MM.YYYY"
+    assert daily[5][-1] == 1 and sheet["A6"].fill.fgColor.rgb.endswith("FFEBEE")
     clusters = list(workbook["Без ответа"].iter_rows(values_only=True))
     assert [row[1] for row in clusters[1:]] == [3, 2, 1]
     assert clusters[1][4] == f"{HEATING_ANSWER}\nОтопление включат 15 октября."
     faq = list(workbook["FAQ"].iter_rows(values_only=True))
     assert faq[1:] == [
-        ("garbage", 2, 1, 0, 0),
-        ("bus-fares", 1, 0, 1, 100),
+        ("Когда вывозят мусор?", 2, 1, 0, 0),
+        ("Сколько стоит проезд в автобусе?", 1, 0, 1, 100),
         ("family-certificate", 1, 1, 0, 0),
     ]
     appeals = list(workbook["Обращения"].iter_rows(values_only=True))
     assert [row[0] for row in appeals[1:]] == [f"2026-000{n}" for n in range(3, 8)]
-    assert appeals[3][5] == 3 and appeals[3][8] == "в срок"
+    assert appeals[3][6] == 3 and appeals[3][9] == "в срок"
+    assert appeals[3][5] == datetime(2026, 6, 11, 16, 0)
+    assert workbook["Обращения"]["F4"].number_format == "DD.MM.YYYY HH:MM"
+    assert [row[1] for row in appeals[1:]] == [None, None, None, "экстренное", None]
     polls = list(workbook["Опросы"].iter_rows(values_only=True))
-    assert polls[1][4:6] == ("Сквер у школы", 2)
+    assert polls[1][2:6] == (
+        datetime(2026, 6, 1, 9, 0),
+        datetime(2026, 6, 10, 18, 0),
+        "Сквер у школы",
+        2,
+    )
     assert polls[-1][4:6] == ("Всего проголосовали", 3)
     cells = " ".join(
         str(value)
@@ -212,6 +292,35 @@ async def test_xlsx_report(report: ReportData, tmp_path: Path) -> None:
         for value in row
     )
     _assert_no_personal_data(cells)
+    charts = _charts(path)
+    assert [sheet for sheet, _ in charts] == ["По дням", "Опросы"]
+    daily_chart, poll_chart = (xml for _, xml in charts)
+    assert '<barDir val="col" /><grouping val="stacked" />' in daily_chart
+    assert "<f>'По дням'!$A$2:$A$8</f>" in daily_chart  # the date cells are the categories
+    assert "<f>'По дням'!$D$2:$D$8</f>" in daily_chart  # passed to staff, the third series
+    assert '<barDir val="bar" />' in poll_chart
+    assert "<f>'Опросы'!$E$2:$E$4</f>" in poll_chart and "<f>'Опросы'!$F$2:$F$4</f>" in poll_chart
+
+
+def _charts(path: Path) -> list[tuple[str, str]]:
+    """Each native chart of the workbook, read from the file itself: its sheet's name and
+    the chart's XML (sheet → drawing → chart, through the package's relationships)."""
+    found: list[tuple[str, str]] = []
+    with zipfile.ZipFile(path) as archive:
+        sheets = re.findall(r'<sheet name="([^"]+)"', archive.read("xl/workbook.xml").decode())
+        for index, sheet in enumerate(sheets, start=1):
+            rels = f"xl/worksheets/_rels/sheet{index}.xml.rels"
+            if rels not in archive.namelist():
+                continue
+            for drawing in re.findall(
+                r'Target="/(xl/drawings/[^"]+)"', archive.read(rels).decode()
+            ):
+                drawing_rels = drawing.replace("drawings/", "drawings/_rels/") + ".rels"
+                for chart in re.findall(
+                    r'Target="/(xl/charts/[^"]+)"', archive.read(drawing_rels).decode()
+                ):
+                    found.append((sheet, archive.read(chart).decode()))
+    return found
 
 
 async def test_empty_report_still_has_every_section(database: Database, tmp_path: Path) -> None:
@@ -221,7 +330,7 @@ async def test_empty_report_still_has_every_section(database: Database, tmp_path
     page = _Page()
     page.feed((tmp_path / "empty.html").read_text(encoding="utf-8"))
     assert page.sections == SECTIONS
-    assert len(load_workbook(tmp_path / "empty.xlsx").sheetnames) == 6
+    assert len(load_workbook(tmp_path / "empty.xlsx").sheetnames) == 7
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -260,4 +369,4 @@ async def test_html_report_opens_in_headless_chromium(report: ReportData, tmp_pa
     for anchor in SECTIONS:
         assert f'<section id="{anchor}">' in dom
     assert "Вопросы без ответа: кандидаты в FAQ" in dom
-    assert dom.count("<img") == 2
+    assert dom.count("<img") == 3  # questions per day, appeal topics, the poll

@@ -30,6 +30,7 @@ async def test_key_figures_of_the_seeded_week(database: Database) -> None:
     assert (stats.picked, stats.small_talk) == (1, 1)
     assert (stats.helpful, stats.not_helpful) == (2, 1)
     assert stats.appeals_opened == 5
+    assert stats.appeals_urgent == 1
     assert stats.appeals_closed == 2  # 2026-0003 and 2026-0002; 2026-0005 closed next week
     # 3 h (Mon 10–13), 13 h (Tue 11–18 + Wed 9–15), 3 h (Thu 16–18, Mon 9–10).
     assert stats.first_response_hours == (3.0, 3.0, 13.0)
@@ -51,7 +52,7 @@ async def test_key_figures_of_the_seeded_week(database: Database) -> None:
         DayFigures(date(2026, 6, 9), 0, 0, 1),
         DayFigures(date(2026, 6, 10), 0, 3, 0),
         DayFigures(date(2026, 6, 11), 0, 0, 1),
-        DayFigures(date(2026, 6, 12), 2, 0, 0),
+        DayFigures(date(2026, 6, 12), 2, 0, 0, urgent=1),  # 2026-0006, an emergency
         DayFigures(date(2026, 6, 13), 1, 0, 0),
         DayFigures(date(2026, 6, 14), 0, 0, 0),
     )
@@ -152,6 +153,12 @@ TODAY = date(2026, 11, 18)
         ("2026-11-01", (date(2026, 11, 1), date(2026, 11, 1))),
         ("2026-11-01 2026-11-30", (date(2026, 11, 1), date(2026, 11, 30))),
         (" 2026-10-01   2026-10-31 ", (date(2026, 10, 1), date(2026, 10, 31))),
+        ("01.11.2026", (date(2026, 11, 1), date(2026, 11, 1))),
+        ("1 ноября 2026", (date(2026, 11, 1), date(2026, 11, 1))),
+        ("01.11.2026 15.11.2026", (date(2026, 11, 1), date(2026, 11, 15))),
+        ("1 ноября 2026 — 15 ноября 2026", (date(2026, 11, 1), date(2026, 11, 15))),
+        ("с 1 октября 2026 по 31.10.2026", (date(2026, 10, 1), date(2026, 10, 31))),
+        ("2026-10-01 - 2026-10-31", (date(2026, 10, 1), date(2026, 10, 31))),
     ],
 )
 def test_parse_period(args: str, expected: tuple[date, date]) -> None:
@@ -163,7 +170,8 @@ def test_parse_period(args: str, expected: tuple[date, date]) -> None:
     [
         ("yesterday", "Не понял дату «yesterday»"),
         ("2026-13-01", "Не понял дату «2026-13-01»"),
-        ("01.11.2026", "Не понял дату «01.11.2026»"),
+        ("31.11.2026", "Не понял дату «31.11.2026»"),
+        ("1 ноября 2026 — когда-то", "Не понял дату «когда-то»"),
         ("2026-11-01 потом", "Не понял дату «потом»"),
         ("2026-11-30 2026-11-01", "Начало периода (2026-11-30) позже конца (2026-11-01)"),
         ("2026-11-01 2026-11-02 2026-11-03", "Слишком много значений"),
