@@ -199,6 +199,15 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_WEBHOOK_URL")
         return self
 
+    @model_validator(mode="after")
+    def _callback_has_secret(self) -> Settings:
+        # Without the secret anyone who finds the endpoint can post events as any user.
+        if self.vk_transport == "callback" and not (
+            self.vk_secret and self.vk_secret.get_secret_value()
+        ):
+            raise ValueError("VK_SECRET: required with VK_TRANSPORT=callback")
+        return self
+
     @property
     def on_duty(self) -> tuple[str, ...]:
         """On-duty staff to mention on emergencies, e.g. `@ivanova,@petrov`."""
