@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.core.announcements import AnnouncementFileError
+from bot.core.redaction import Redactor, redact_logs
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database
 from faq import KnowledgeBaseError
@@ -102,6 +103,7 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiogram.event").setLevel(max(level, logging.WARNING))
+    redact_logs(Redactor(settings.secret_values()))
 
 
 def _fail(line: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -212,6 +213,18 @@ class Settings(BaseSettings):
     def on_duty(self) -> tuple[str, ...]:
         """On-duty staff to mention on emergencies, e.g. `@ivanova,@petrov`."""
         return tuple(name.strip() for name in self.on_duty_staff.split(",") if name.strip())
+
+    def secret_values(self) -> list[str]:
+        """Every credential configured: each `SecretStr` setting (a channel added later
+        brings its own) and the database password; they are masked in logs and stored
+        texts."""
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
+        password = urlsplit(self.database_url).password
+        return [*values, password] if password else values
 
     @property
     def tz(self) -> ZoneInfo:
