@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.core.announcements import AnnouncementFileError
 from bot.core.dates import date_argument
+from bot.core.redaction import Redactor, redact_logs
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database
 from faq import KnowledgeBaseError
@@ -125,6 +126,7 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     # Loading the dictionaries and each migration step are routine: they count as DEBUG.
     for routine in ROUTINE_LOGGERS:
         logging.getLogger(routine).setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    redact_logs(Redactor(settings.secret_values()))
 
 
 def _fail(line: str) -> int:

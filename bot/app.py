@@ -28,6 +28,7 @@ from bot.core.intake import Intake
 from bot.core.messages import Platform
 from bot.core.ports import Clock, Messengers, utc_now
 from bot.core.privacy import PrivacyPolicy, PrivacyService
+from bot.core.redaction import Redactor
 from bot.core.safety import Safety
 from bot.core.saved_replies import SavedReplies
 from bot.core.staff import Role, StaffDirectory, StaffPolicy, StaffService
@@ -134,7 +135,7 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
             margin=settings.faq_margin,
         ),
     )
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, redact=Redactor(settings.secret_values()))
     await database.migrate()
     messengers = Messengers()
     calendar = WorkCalendar(

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -245,10 +246,31 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_WEBHOOK_URL")
         return self
 
+    @model_validator(mode="after")
+    def _callback_has_secret(self) -> Settings:
+        # Without the secret anyone who finds the endpoint can post events as any user.
+        if self.vk_transport == "callback" and not (
+            self.vk_secret and self.vk_secret.get_secret_value()
+        ):
+            raise ValueError("VK_SECRET: required with VK_TRANSPORT=callback")
+        return self
+
     @property
     def on_duty(self) -> tuple[str, ...]:
         """On-duty staff to mention on emergencies, e.g. `@ivanova,@petrov`."""
         return tuple(name.strip() for name in self.on_duty_staff.split(",") if name.strip())
+
+    def secret_values(self) -> list[str]:
+        """Every credential configured: each `SecretStr` setting (a channel added later
+        brings its own) and the database password; they are masked in logs and stored
+        texts."""
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
+        password = urlsplit(self.database_url).password
+        return [*values, password] if password else values
 
     @property
     def tz(self) -> ZoneInfo:

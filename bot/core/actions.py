@@ -6,6 +6,7 @@ ids and ranks, never texts; the rest is looked up in the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -193,46 +194,74 @@ Action = (
 )
 
 
+# Telegram caps callback data at 64 bytes and every payload here is shorter; anything longer
+# is forged and is refused before it is split.
+MAX_PAYLOAD_LENGTH = 64
+# Row ids are 64-bit signed integers in the database; a larger number would overflow the
+# driver instead of finding nothing.
+MAX_ID = 2**63 - 1
+# Ranks, positions, stars and topics are small; the bound also keeps them within a 32-bit
+# column on PostgreSQL.
+MAX_SMALL = 9_999
+_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
 def parse_action(payload: str) -> Action | None:
-    """Decode a payload from a button; forged or stale payloads give None, never an error."""
+    """Decode a payload from a button; forged or stale payloads give None, never an error.
+    Numbers are ASCII digits within the database's range: `str.isdigit` and `int` also take
+    other scripts' digits, superscripts and underscores."""
+    if len(payload) > MAX_PAYLOAD_LENGTH:
+        return None
     parts = payload.split(":")
     if len(parts) == 3 and parts[0] == "sa" and parts[1] in StaffVerb.__members__.values():
-        return _staff_action(StaffVerb(parts[1]), parts[2])
+        appeal_id = _id(parts[2])
+        return StaffAction(StaffVerb(parts[1]), appeal_id) if appeal_id is not None else None
     if len(parts) == 3 and parts[0] == "pa" and parts[1] in PollVerb.__members__.values():
-        return PollAdminAction(PollVerb(parts[1]), int(parts[2])) if parts[2].isdigit() else None
+        poll_id = _id(parts[2])
+        return PollAdminAction(PollVerb(parts[1]), poll_id) if poll_id is not None else None
     if len(parts) == 2 and parts[0] == "ax" and parts[1] in AnnounceVerb.__members__.values():
         return AnnounceAction(AnnounceVerb(parts[1]))
-    try:
-        numbers = [int(part) for part in parts[1:]]
-    except ValueError:
-        return None
-    if any(number < 0 for number in numbers):
+    numbers = [_number(part) for part in parts[1:]]
+    if any(number is None for number in numbers):
         return None
     match parts[0], numbers:
-        case "fb", [exchange_id, helpful] if helpful in (0, 1):
+        case "fb", [int(exchange_id), int(helpful)] if _flag(helpful) and _row(exchange_id):
             return FeedbackAction(exchange_id, bool(helpful))
-        case "pk", [exchange_id, rank]:
+        case "pk", [int(exchange_id), int(rank)] if _row(exchange_id) and rank <= MAX_SMALL:
             return PickAction(exchange_id, rank)
-        case "ask", [exchange_id]:
+        case "ask", [int(exchange_id)] if _row(exchange_id):
             return AskStaffAction(exchange_id)
-        case "cs", [accept] if accept in (0, 1):
+        case "cs", [int(accept)] if _flag(accept):
             return ConsentAction(bool(accept))
-        case "fg", [confirm] if confirm in (0, 1):
+        case "fg", [int(confirm)] if _flag(confirm):
             return ForgetAction(bool(confirm))
-        case "rt", [appeal_id, stars] if 1 <= stars <= 5:
+        case "rt", [int(appeal_id), int(stars)] if _row(appeal_id) and 1 <= stars <= 5:
             return RateAction(appeal_id, stars)
-        case "pv", [poll_id, position] if position >= 1:
+        case "pv", [int(poll_id), int(position)] if _row(poll_id) and 1 <= position <= MAX_SMALL:
             return VoteAction(poll_id, position)
-        case "po", [poll_id]:
+        case "po", [int(poll_id)] if _row(poll_id):
             return PollOtherAction(poll_id)
-        case "nt", [accept] if accept in (0, 1):
+        case "nt", [int(accept)] if _flag(accept):
             return NotifyAction(bool(accept))
-        case "sb", [topic, on] if topic >= 1 and on in (0, 1):
+        case "sb", [int(topic), int(on)] if 1 <= topic <= MAX_SMALL and _flag(on):
             return SubscribeAction(topic, bool(on))
-        case "an", [topic]:
+        case "an", [int(topic)] if topic <= MAX_SMALL:
             return AnnounceTopicAction(topic)
     return None
 
 
-def _staff_action(verb: StaffVerb, appeal_id: str) -> StaffAction | None:
-    return StaffAction(verb, int(appeal_id)) if appeal_id.isdigit() else None
+def _number(part: str) -> int | None:
+    return int(part) if _NUMBER.fullmatch(part) else None
+
+
+def _id(part: str) -> int | None:
+    number = _number(part)
+    return number if number is not None and _row(number) else None
+
+
+def _row(number: int) -> bool:
+    return number <= MAX_ID
+
+
+def _flag(number: int) -> bool:
+    return number in (0, 1)

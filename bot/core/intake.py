@@ -166,7 +166,9 @@ class Intake:
                     attempt + 1,
                     ", giving up" if give_up else "",
                 )
-                await self._record_failure(record, repr(error), give_up=give_up)
+                # Masked before it is cut to the column's length, which could split a token.
+                error_text = self._database.redact(repr(error))
+                await self._record_failure(record, error_text, give_up=give_up)
                 if delay is None:
                     return
                 await asyncio.sleep(delay)

@@ -164,7 +164,13 @@ class StaffDesk:
         if chat is None:
             return
         for attachment in attachments:
-            portable = await self.portable(attachment, chat.platform)
+            try:
+                portable = await self.portable(attachment, chat.platform)
+            except DeliveryError as error:
+                # A medium that cannot cross platforms (a VK video, link or gift) must not
+                # lose the appeal: the card and the other media are posted without it.
+                logger.warning("Appeal %s: attachment not copied: %s", appeal.number, error)
+                continue
             name = sanitize.plain_name(resident.display_name or "")
             caption = f"№ {appeal.number} · {name}".strip(" ·")
             reply = Reply(caption, attachments=(portable,), quotes_resident=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.core.redaction import Redactor
 from bot.storage.appeals import AppealRepository
 from bot.storage.broadcasts import BroadcastRepository, SubscriptionRepository
 from bot.storage.polls import PollRepository
@@ -70,6 +71,29 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _redact_parameters(engine: AsyncEngine, redact: Redactor) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute", retval=True)
+    def _before_execute(
+        _connection: Connection,
+        _cursor: Any,
+        statement: str,
+        parameters: Any,
+        _context: Any,
+        executemany: bool,
+    ) -> tuple[str, Any]:
+        if executemany:
+            return statement, [_redacted(row, redact) for row in parameters]
+        return statement, _redacted(parameters, redact)
+
+
+def _redacted(parameters: Any, redact: Redactor) -> Any:
+    if isinstance(parameters, dict):
+        return {k: redact(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    if isinstance(parameters, tuple | list):
+        return type(parameters)(redact(v) if isinstance(v, str) else v for v in parameters)
+    return parameters
 
 
 class UnitOfWork:
@@ -141,9 +165,13 @@ class UnitOfWork:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, redact: Redactor | None = None) -> None:
+        """`redact` masks secrets in every text written, so that no token reaches the
+        database, whatever error or message carries it."""
         self.url = url
         self.engine = create_engine(url)
+        self.redact = redact or Redactor()
+        _redact_parameters(self.engine, self.redact)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     def unit_of_work(self) -> UnitOfWork:

@@ -9,6 +9,7 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.core.dialog import DialogService
+from bot.core.file_names import portable_file_name
 from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
 
 TELEGRAM = Platform.TELEGRAM
@@ -98,7 +99,7 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     )
     for media, kind in simple:
         if media is not None:
-            name = getattr(media, "file_name", None)
+            name = portable_file_name(getattr(media, "file_name", None))
             return (Attachment(kind, media.file_id, TELEGRAM, file_name=name, origin=origin),)
     if message.contact:
         contact = message.contact.phone_number

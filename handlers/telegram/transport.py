@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
@@ -72,7 +73,8 @@ class TelegramTransport:
         self._intake.start(self.process)
         self._intake.polls = True
         await self._intake.recover()
-        await self._bot.delete_webhook(drop_pending_updates=False)
+        if not await self._retrying("delete the webhook", self._delete_webhook):
+            return
         offset: int | None = None
         backoff = BACKOFF_START
         allowed = self._dispatcher.resolve_used_update_types()
@@ -103,6 +105,27 @@ class TelegramTransport:
 
     async def stop(self) -> None:
         self._stopping.set()
+
+    async def _delete_webhook(self) -> None:
+        await self._bot.delete_webhook(drop_pending_updates=False)
+
+    async def _retrying(self, what: str, step: Callable[[], Awaitable[None]]) -> bool:
+        """Run a start-up call until it succeeds (True) or the transport stops (False): an
+        unreachable Telegram at start must not end the channel, nor the process with VK."""
+        backoff = BACKOFF_START
+        while not self._stopping.is_set():
+            try:
+                await step()
+                return True
+            except TelegramRetryAfter as error:
+                await self._pause(error.retry_after)
+            except Exception as error:
+                logger.warning(
+                    "Telegram: could not %s: %r; retrying in %.0f s", what, error, backoff
+                )
+                await self._pause(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+        return False
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

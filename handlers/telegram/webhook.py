@@ -79,7 +79,7 @@ class TelegramWebhook:
                 await step()
                 return
             except Exception as error:
-                logger.error(
+                logger.warning(
                     "Telegram webhook could not %s: %r; retrying in %.0f s", what, error, backoff
                 )
                 await asyncio.sleep(backoff)

@@ -52,6 +52,11 @@ class VkChannel:
             )
         self.transport: VkLongPoll | VkCallbackServer
         if settings.vk_transport == "callback":
+            secret = _secret(settings.vk_secret)
+            if not secret:
+                raise SettingsError(
+                    "Invalid setting VK_SECRET: required with VK_TRANSPORT=callback"
+                )
             self.transport = VkCallbackServer(
                 self.intake,
                 group_id=settings.vk_group_id,
@@ -59,7 +64,7 @@ class VkChannel:
                 port=settings.vk_callback_port,
                 path=settings.vk_callback_path,
                 confirmation=_secret(settings.vk_confirmation_code),
-                secret=_secret(settings.vk_secret),
+                secret=secret,
             )
         else:
             self.transport = VkLongPoll(

@@ -10,6 +10,7 @@ from typing import Any
 from vkbottle import API
 
 from bot.core.dialog import DialogService
+from bot.core.file_names import portable_file_name
 from bot.core.messages import Attachment, AttachmentKind, Incoming, Platform, ResidentKey
 from bot.storage.records import InboxRecord
 from handlers.vk.api import CHAT_PEER_START
@@ -112,12 +113,11 @@ def _attachment(item: dict[str, Any]) -> Attachment:
     if kind == "photo":
         return Attachment(AttachmentKind.PHOTO, _largest(media.get("sizes")), VK)
     if kind == "doc":
-        name = media.get("title")
         return Attachment(
             AttachmentKind.DOCUMENT,
             str(media.get("url", "")),
             VK,
-            file_name=str(name) if name else None,
+            file_name=portable_file_name(media.get("title")),
         )
     if kind == "audio_message":
         url = media.get("link_ogg") or media.get("link_mp3") or ""

@@ -136,8 +136,11 @@ _THREAD_CHECKED = frozenset(
         "sendChatAction",
     }
 )
-# Wildcard faults ("*") never hit the poller: a test breaking every call rarely means getUpdates.
-_WILDCARD_EXEMPT = frozenset({"getUpdates"})
+# File downloads (`/file/bot<token>/<path>`) are recorded, and take faults, under this name.
+FILE_METHOD = "file"
+# Wildcard faults ("*") never hit the poller or downloads: a test breaking every call rarely
+# means getUpdates.
+_WILDCARD_EXEMPT = frozenset({"getUpdates", FILE_METHOD})
 _TRUE_METHODS = (
     "close",
     "logOut",
@@ -1130,11 +1133,17 @@ class FakeTelegram:
         return value
 
     async def _handle_file(self, request: web.Request) -> web.Response:
-        rec = self._files_by_path.get(request.match_info["path"])
-        if rec is None:
-            return web.json_response(
-                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-            )
+        """A file download, recorded as the method ``file``; faults for ``file`` break it."""
+        path = request.match_info["path"]
+        rec = self._files_by_path.get(path)
+        error = self._take_fault(FILE_METHOD, None) if self._faults else None
+        if error is None and rec is None:
+            error = ApiError(404, "Not Found")
+        body = error.body() if error is not None else {"ok": True, "result": path}
+        self._record(Request(FILE_METHOD, {"path": path}, body, request.match_info["token"]))
+        if error is not None:
+            return web.json_response(error.body(), status=error.error_code)
+        assert rec is not None
         return web.Response(body=rec.data, content_type="application/octet-stream")
 
     async def _handle_control_requests(self, request: web.Request) -> web.Response:
