@@ -77,6 +77,35 @@ def latency(matcher: Matcher, questions: list[str]) -> tuple[float, float]:
     return timings[len(timings) // 2], timings[round(0.99 * (len(timings) - 1))]
 
 
+def adversarial_messages(seed: int) -> dict[str, str]:
+    """Messenger-sized (4,096 characters) inputs built to make the normaliser work hardest:
+    one endless word (correction and split search), and many distinct unknown words."""
+    rng = random.Random(seed)
+    cyrillic = "абвгдежзиклмнопрстуфхцчшщыэюя"
+
+    def letters(alphabet: str, count: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(count))
+
+    return {
+        "one letter": rng.choice(cyrillic) * 4096,
+        "random Cyrillic word": letters(cyrillic, 4096),
+        "random Latin word": letters("abcdefghijklmnopqrstuvwxyz", 4096),
+        "512 unknown words": " ".join(letters(cyrillic, 7) for _ in range(512)),
+    }
+
+
+def adversarial(matcher: Matcher, runs: int) -> dict[str, float]:
+    """Milliseconds per adversarial message on the lexical path (new text each run, so no
+    cache helps), median of runs."""
+    timings: dict[str, list[float]] = {}
+    for run in range(runs):
+        for name, text in adversarial_messages(run).items():
+            started = time.perf_counter()
+            matcher.decide(text)
+            timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+    return {name: round(statistics.median(values), 2) for name, values in timings.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("eval_dir", nargs="?", type=Path, default=ROOT.parent / "shared" / "eval")
@@ -113,6 +142,7 @@ def main() -> int:
         p50 = statistics.median(r[0] for r in runs)
         p99 = statistics.median(r[1] for r in runs)
         print(f"latency {name}: p50 {p50:.3f} ms, p99 {p99:.3f} ms (median of {args.runs} runs)")
+    print("adversarial 4,096-character messages, ms:", json.dumps(adversarial(small, args.runs)))
     print(f"5000 entries: index built in {build:.1f} s, {current / 2**20:.1f} MiB (tracemalloc)")
     return 0
 

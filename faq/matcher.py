@@ -48,6 +48,7 @@ from faq.normalize import (
     THANKS,
     Normalizer,
     Token,
+    clip,
     content_lemmas,
     is_light,
     is_nominal,
@@ -721,6 +722,7 @@ class Matcher:
 
     def analyse(self, text: str) -> Analysis:
         """Everything the decision reads: ranking, small talk, staff signals, evidence."""
+        text = clip(text)
         tokens = self.normalizer.tokens(text)
         small_talk = classify_small_talk(tokens)
         focus = self.focus(text, tokens)

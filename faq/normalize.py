@@ -369,6 +369,15 @@ _LIGHT_VERBS = frozenset(["делать", "сделать", "поделать"])
 # pronominal adjectives («такой», «какой-то») and pronouns.
 _LIGHT_GRAMMEMES = frozenset(["PRED", "Apro", "NPRO"])
 _MIN_CORRECTABLE = 4
+# Bounds on the work one message can cause. Russian words longer than this are vanishingly
+# rare (the dev sets' longest is 18 letters), so the rest of a longer «word» is noise; a
+# message is matched on its beginning, where residents put the question in all but stories
+# far longer than any seen. A word missing from the dictionary costs most (the analyser
+# guesses its form, the speller searches the vocabulary), so a message's unknown words past
+# MAX_UNKNOWN_WORDS are not read: by then it is noise, and escalates on what came before.
+MAX_WORD_CHARS = 32
+MAX_TEXT_CHARS = 1000
+MAX_UNKNOWN_WORDS = 20
 
 
 @lru_cache(maxsize=1)
@@ -414,8 +423,19 @@ def _link_name(match: re.Match[str]) -> str:
 
 
 def surface_words(text: str) -> list[str]:
-    words = _WORD.findall(_LINK.sub(_link_name, fold(text)))
+    words = [w[:MAX_WORD_CHARS] for w in _WORD.findall(_LINK.sub(_link_name, fold(text)))]
     return [transliterate(w) if _LATIN.match(w) else w for w in words]
+
+
+def clip(text: str) -> str:
+    """The part of a message that is matched: its first MAX_TEXT_CHARS characters, without a
+    word cut in half."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    head = text[:MAX_TEXT_CHARS]
+    if text[MAX_TEXT_CHARS].isalnum():
+        head = re.sub(r"\w+$", "", head) or head
+    return head
 
 
 @lru_cache(maxsize=200000)
@@ -423,6 +443,12 @@ def _analyse(word: str) -> tuple[str, str, bool]:
     analyzer = morph()
     parse = analyzer.parse(word)[0]
     return fold(parse.normal_form), str(parse.tag), analyzer.word_is_known(word)
+
+
+@lru_cache(maxsize=200000)
+def _in_dictionary(word: str) -> bool:
+    """A dictionary lookup only: far cheaper than `_analyse` for a word that is not there."""
+    return bool(morph().word_is_known(word))
 
 
 class Normalizer:
@@ -460,22 +486,26 @@ class Normalizer:
     def _split(self, word: str) -> tuple[str, ...] | None:
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            if _analyse(left)[2] and _analyse(right)[2] and len(right) >= 3:
+            if len(right) >= 3 and _in_dictionary(left) and _in_dictionary(right):
                 return (left, right)
         return None
 
     def tokens(self, text: str) -> list[Token]:
         out: list[Token] = []
+        unknown = 0
         for word in surface_words(text):
-            lemma, tag, known = _analyse(word)
             candidates: tuple[str, ...] = (word,)
-            if (
-                not known
-                and not word.isdigit()
-                and word not in self._known_vocabulary
-                and word not in SLANG
+            if not (
+                word.isdigit()
+                or word in self._known_vocabulary
+                or word in SLANG
+                or _in_dictionary(word)
             ):
+                unknown += 1
+                if unknown > MAX_UNKNOWN_WORDS:
+                    continue
                 candidates = _unclip(word) or self._correct(word)
+            lemma, tag, known = _analyse(word)
             for candidate in candidates:
                 if candidate != word:
                     lemma, tag, known = _analyse(candidate)
@@ -490,7 +520,7 @@ class Normalizer:
 def _unclip(word: str) -> tuple[str, ...] | None:
     for prefix, full in CLIPPED.items():
         rest = word[len(prefix) :]
-        if word.startswith(prefix) and len(rest) >= 4 and _analyse(rest)[2]:
+        if word.startswith(prefix) and len(rest) >= 4 and _in_dictionary(rest):
             return (full, rest)
     return None
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from faq.normalize import fold, morph, transliterate
+from faq.normalize import MAX_WORD_CHARS, fold, morph, transliterate
 
 # A messenger message is at most this long; the rest of longer input is not read.
 _MAX_CHARS = 4096
@@ -501,7 +501,7 @@ class _Message:
             elif token in _CLAUSE_BREAK or token in _CLAUSE_WORDS:
                 clause += 1
             else:
-                surface = _spelling(token)
+                surface = _spelling(token[:MAX_WORD_CHARS])
                 words.append(_Word(surface, _readings(surface), sentence, clause))
         return cls(words, questions, shouting or "!" in raw)
 
