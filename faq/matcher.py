@@ -53,6 +53,7 @@ from faq.normalize import (
     is_light,
     is_nominal,
     is_verb,
+    surface_words,
     vocabulary_of,
 )
 from faq.signals import QUESTION_WORDS, StaffSignal, staff_signal
@@ -86,6 +87,10 @@ VERB_PREFIXES = ("пере", "под", "при", "про", "раз", "рас", "
 TOP = 3
 # Entries whose wording is compared: the rest are too far behind for it to matter.
 SHORTLIST = 30
+# A message this close (rapidfuzz ratio of the folded words) to one of an entry's questions
+# is that question, asked as written or with a typo or two; it is answered whatever the
+# margin, unless another entry has a question as close.
+VERBATIM = 88.0
 
 _SENTENCE = re.compile(r"[^.!?…\n]+[.!?…\n]*")
 
@@ -287,6 +292,7 @@ class Analysis:
     focus: Mapping[str, float]
     signal: StaffSignal
     evidence: Evidence | None
+    verbatim: str | None = None  # the entry one of whose questions the message repeats
 
 
 def _evidence(scores: Scores, top: list[int], words: int, signal: StaffSignal) -> Evidence:
@@ -399,6 +405,9 @@ class Matcher:
         )
 
         self._question_texts = [" ".join(lemmas) for lemmas in question_lemmas]
+        self._question_words = [
+            " ".join(surface_words(question)) for entry in entries for question in entry.questions
+        ]
         self._question_ends = np.append(self._first_question[1:], len(question_lemmas))
 
         # Character n-grams: entry documents (questions, keywords, synonyms; the answer
@@ -730,10 +739,41 @@ class Matcher:
         if scores is None:
             return Analysis((), small_talk, focus, StaffSignal(), None)
         top = self._top(scores.score, TOP)
-        ranked = tuple(self._candidate(scores, i) for i in top)
         signal = staff_signal(tokens, text)
         found = _evidence(scores, top, len(focus), signal) if top else None
-        return Analysis(ranked, small_talk, focus, signal, found)
+        verbatim = self._verbatim(text, scores.score)
+        if verbatim is not None and verbatim in top:
+            top.remove(verbatim)
+        shown = top if verbatim is None else [verbatim, *top[: TOP - 1]]
+        ranked = tuple(self._candidate(scores, i) for i in shown)
+        entry_id = None if verbatim is None else self.entries[verbatim].id
+        return Analysis(ranked, small_talk, focus, signal, found, entry_id)
+
+    def _verbatim(self, text: str, ranking: Floats) -> int | None:
+        """The entry one of whose questions the message repeats (see VERBATIM), among the
+        SHORTLIST entries ranked best, or None."""
+        shortlist = self._top(ranking, SHORTLIST)
+        words = " ".join(surface_words(text))
+        if not shortlist or not words:
+            return None
+        spans = [range(self._first_question[e], self._question_ends[e]) for e in shortlist]
+        similarity = process.cdist(
+            [words],
+            [self._question_words[q] for span in spans for q in span],
+            scorer=fuzz.ratio,
+            processor=None,
+            dtype=np.float64,
+        )[0]
+        closest: list[tuple[float, int]] = []
+        start = 0
+        for entry, span in zip(shortlist, spans, strict=True):
+            closest.append((float(similarity[start : start + len(span)].max()), entry))
+            start += len(span)
+        closest.sort(reverse=True)
+        best, entry = closest[0]
+        if best < VERBATIM or (len(closest) > 1 and closest[1][0] >= best):
+            return None
+        return entry
 
     def decide(self, text: str) -> Decision:
         return self.judge(self.analyse(text))
@@ -751,6 +791,9 @@ class Matcher:
             return Decision(Outcome.SMALL_TALK, ranked, small_talk, "no known words")
         if found is None or not ranked:
             return Decision(Outcome.ESCALATE, (), None, "no entry shares a word")
+        if analysis.verbatim is not None:
+            # Staff signals read the wording, and a question staff wrote is theirs to answer.
+            return Decision(Outcome.ANSWER, ranked, None, "a question of the knowledge base")
         focus = analysis.focus
         if len(focus) == 1 and not self._names_one_entry(next(iter(focus))):
             # One generic word («телефон», «документы») names no question yet.
