@@ -445,6 +445,11 @@ def _analyse(word: str) -> tuple[str, str, bool]:
     return fold(parse.normal_form), str(parse.tag), analyzer.word_is_known(word)
 
 
+def part_of_speech(word: str) -> str:
+    """The likeliest part of speech of a word form («NOUN», «ADJF», «VERB»…)."""
+    return re.split(r"[ ,]", _analyse(word)[1])[0]
+
+
 @lru_cache(maxsize=200000)
 def _in_dictionary(word: str) -> bool:
     """A dictionary lookup only: far cheaper than `_analyse` for a word that is not there."""
