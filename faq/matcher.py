@@ -174,6 +174,7 @@ class Scores:
     unknown_share: float
     anchor: Floats
     unknown_nominal: float
+    answer_anchor: Floats  # the same share of nouns known only to each entry's answer
 
 
 FEATURES = (
@@ -212,6 +213,8 @@ class Evidence:
     anchor: float  # IDF share of the message's nouns and adjectives its questions know
     anchor_agreement: float  # the top entry's anchor over the best anchor of any entry
     unknown_nominal: float  # IDF share of the message's nouns and adjectives no entry knows
+    # Not a model feature: the share of those nouns the top entry knows only from its answer.
+    answer_anchor: float = 0.0
 
     def vector(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in FEATURES)
@@ -317,6 +320,7 @@ def _evidence(scores: Scores, top: list[int], words: int, signal: StaffSignal) -
         anchor=float(scores.anchor[best]),
         anchor_agreement=float(scores.anchor[best]) / firmest if firmest > 0 else 0.0,
         unknown_nominal=scores.unknown_nominal,
+        answer_anchor=float(scores.answer_anchor[best]),
     )
 
 
@@ -624,7 +628,7 @@ class Matcher:
             self._question_grams.product(gram_ids, gram_values), self._first_question
         )
         gram_entry = self._entry_grams.product(gram_ids, gram_values)
-        anchor, unknown_nominal = self._anchor(focus, asked)
+        anchor, answer_anchor, unknown_nominal = self._anchor(focus, asked)
         score = 100 * (
             WEIGHT_COVERAGE * coverage
             + WEIGHT_GRAM_QUESTION * gram_question
@@ -648,6 +652,7 @@ class Matcher:
             unknown / total,
             anchor,
             unknown_nominal,
+            answer_anchor,
         )
 
     def _wording(self, focus: Mapping[str, float], ranking: Floats) -> Floats:
@@ -671,23 +676,23 @@ class Matcher:
             start += len(span)
         return wording
 
-    def _anchor(self, focus: Mapping[str, float], asked: Floats) -> tuple[Floats, float]:
+    def _anchor(self, focus: Mapping[str, float], asked: Floats) -> tuple[Floats, Floats, float]:
         """What the message is about, as the entries' questions know it: the IDF share of
-        its nouns and adjectives covered by each entry's question-side words, and the share
-        no entry knows at all. A word found only in an answer («дрова» in a pharmacy's
-        opening hours) anchors nothing. Without nouns the question-side coverage stands in."""
+        its nouns and adjectives covered by each entry's question-side words, the share
+        each entry knows only from its answer, and the share no entry knows at all. A word
+        found only in an answer («дрова» in a pharmacy's opening hours) anchors nothing.
+        Without nouns the question-side coverage stands in."""
         nominal = {lemma: share for lemma, share in focus.items() if is_nominal(lemma)}
         if not nominal:
-            return asked, 0.0
+            return asked, np.zeros(self._entry_count), 0.0
         weights, _, unknown = self._weights(nominal)
         total = sum(weights.values()) or 1.0
-        known = [
-            (self._lemma_ids[k], w / total) for k, w in weights.items() if k in self._lemma_ids
-        ]
-        return (
-            self._asked.product([t for t, _ in known], [w for _, w in known]),
-            unknown / total,
-        )
+        terms = [self._lemma_ids[k] for k in weights if k in self._lemma_ids]
+        shares = [w / total for k, w in weights.items() if k in self._lemma_ids]
+        anchor = self._asked.product(terms, shares)
+        # Answer-side postings weigh ANSWER_WEIGHT in the coverage index.
+        answer_only = (self._coverage.product(terms, shares) - anchor) / ANSWER_WEIGHT
+        return anchor, np.maximum(answer_only, 0.0), unknown / total
 
     def focus(self, text: str, tokens: list[Token]) -> dict[str, float]:
         """Content lemmas with weights: words outside the question sentences count less."""
@@ -808,9 +813,10 @@ class Matcher:
         # (doubt), and a top entry that knows clearly fewer of the message's words than
         # another entry (the blend then favours shared letters over shared words).
         # A third: no noun or adjective of the message is known to the top entry's
-        # questions while some name a thing the knowledge base does not know at all
-        # («где купить дрова» against a pharmacy whose answer mentions buying).
-        unanchored = found.anchor == 0 and found.unknown_nominal > 0
+        # questions, keywords or synonyms («где купить дрова» against a pharmacy whose
+        # answer mentions buying, «где получить паспорт» against a subsidy whose answer
+        # lists the passport among the papers).
+        unanchored = found.anchor == 0 and (found.unknown_nominal > 0 or found.answer_anchor > 0)
         settled = not signal.doubt and found.agreement >= AGREEMENT and not unanchored
         if settled and 100 * right >= limits.answer and 100 * found.lead >= limits.margin:
             return Decision(Outcome.ANSWER, ranked, None, summary)
