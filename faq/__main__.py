@@ -76,9 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate = commands.add_parser("eval", help="measure decisions on a labelled TSV")
     evaluate.add_argument("kb", type=Path)
     evaluate.add_argument("questions", type=Path)
-    fit = commands.add_parser("fit", help="fit the decision model on a labelled TSV")
+    fit = commands.add_parser("fit", help="fit the decision model on labelled TSVs")
     fit.add_argument("kb", type=Path)
-    fit.add_argument("questions", type=Path)
+    fit.add_argument("questions", type=Path, nargs="+")
     suggest = commands.add_parser(
         "suggest", help="draft entries from unanswered questions that staff answered"
     )
@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _ask([args.path], args.text, thresholds)
         if args.command == "fit":
-            return run_fit(FaqLibrary([args.kb], thresholds), args.questions)
+            return run_fit(FaqLibrary([args.kb], thresholds), list(args.questions))
         return run_eval(FaqLibrary([args.kb], thresholds), args.questions)
     except KnowledgeBaseError as error:
         for line in error.errors:

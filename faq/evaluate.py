@@ -175,22 +175,33 @@ def _model_from(
     )
 
 
-def run_fit(library: FaqLibrary, questions: Path) -> int:
-    """Fit the decision model on even rows and test on odd rows, and vice versa; then fit
-    on all rows and print the weights to paste into `faq.matcher.MODEL`.
+def run_fit(library: FaqLibrary, question_files: list[Path]) -> int:
+    """Fit the decision model on all rows of the labelled sets and print the weights to
+    paste into `faq.matcher.MODEL`, with held-out figures: with several sets, each fitted
+    on the others and scored on itself (cross-fitted); with one, even rows against odd.
 
     The held-out figures are printed for a range of answer thresholds so that the default
-    can be chosen on data the weights never saw; the per-half lines also give the ranking
-    accuracy (top1, top3) of each half, which does not depend on the model."""
-    rows = read_rows(questions)
+    can be chosen on data the weights never saw; the per-part lines also give the ranking
+    accuracy (top1, top3) of each part, which does not depend on the model."""
+    sets = [read_rows(path) for path in question_files]
     limits = library.thresholds
     matcher = Matcher(library.entries, limits)
-    analyses = [(matcher.analyse(row.question), row) for row in rows]
-    folds = [
-        (name, _model_from(analyses[fit_part::2]), rows[test_part::2])
-        for name, fit_part, test_part in (("even→odd", 0, 1), ("odd→even", 1, 0))
-    ]
-    for answer in range(30, 95, 5):
+    analysed = [[(matcher.analyse(row.question), row) for row in rows] for rows in sets]
+    if len(sets) > 1:
+        folds = [
+            (
+                f"→{path.name}",
+                _model_from([a for other, part in enumerate(analysed) if other != k for a in part]),
+                sets[k],
+            )
+            for k, path in enumerate(question_files)
+        ]
+    else:
+        folds = [
+            (name, _model_from(analysed[0][fit_part::2]), sets[0][test_part::2])
+            for name, fit_part, test_part in (("even→odd", 0, 1), ("odd→even", 1, 0))
+        ]
+    for answer in range(30, 100, 5):
         trial = Thresholds(max(answer, limits.suggest), limits.suggest, limits.margin)
         found = []
         for name, model, part in folds:
@@ -203,9 +214,10 @@ def run_fit(library: FaqLibrary, questions: Path) -> int:
     for name, model, part in folds:
         metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, part)
         print(f"{name} at {limits}: {json.dumps(metrics, ensure_ascii=False)}")
-    model = _model_from(analyses)
-    metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, rows)
-    print(f"all rows (in-sample): {json.dumps(metrics, ensure_ascii=False)}")
+    model = _model_from([a for part in analysed for a in part])
+    for path, rows in zip(question_files, sets, strict=True):
+        metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, rows)
+        print(f"{path.name} (in-sample): {json.dumps(metrics, ensure_ascii=False)}")
     print(f"features: {', '.join(('intercept', *FEATURES))}")
     print(f"right_weights={model.right_weights},")
     print(f"listed_weights={model.listed_weights},")
