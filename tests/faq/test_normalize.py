@@ -7,6 +7,7 @@ from faq.normalize import (
     MAX_UNKNOWN_WORDS,
     MAX_WORD_CHARS,
     Normalizer,
+    Speller,
     clip,
     fold,
     is_light,
@@ -117,3 +118,25 @@ def test_unknown_words_past_the_limit_are_not_read() -> None:
     assert [t.surface for t in tokens[:2]] == ["когда", base]
     assert len(tokens) == MAX_UNKNOWN_WORDS + 2
     assert tokens[-1].lemma == "включить"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("кoгда включат oтопление", ["когда", "включат", "отопление"]),  # Latin «o»
+        ("ПOЖAР", ["пожар"]),
+        ("ото\u00adпле\u200bние", ["отопление"]),
+        ("otoplenie", ["отопление"]),
+    ],
+)
+def test_look_alike_letters_and_invisible_characters_are_repaired(
+    text: str, expected: list[str]
+) -> None:
+    assert surface_words(text) == expected
+
+
+def test_the_speller_only_compares_lengths_that_can_reach_the_cutoff() -> None:
+    speller = Speller(["отопление", "от", "отоплениями"])
+    assert speller.closest("атопление", 80) == "отопление"
+    assert speller.closest("отопл", 80) is None
+    assert Speller(["отопление"], reach=0).closest("отоплени", 75) is None
