@@ -224,10 +224,7 @@ def _let_them(tokens: list[Token]) -> bool:
 
 
 def _where_is(text: str) -> bool:
-    return any(
-        part_of_speech(word) in {"NOUN", "NPRO"}
-        for word in _WHERE_IS.findall(text)
-    )
+    return any(part_of_speech(word) in {"NOUN", "NPRO"} for word in _WHERE_IS.findall(text))
 
 
 def _street_adjective(text: str) -> bool:
