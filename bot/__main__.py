@@ -16,6 +16,7 @@ from bot.core.redaction import Redactor, redact_logs
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database
 from faq import KnowledgeBaseError
+from faq.semantic import EncoderError
 
 logger = logging.getLogger("bot")
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         more = len(error.errors) - 1
         tail = f" (and {more} more; see `python -m faq check`)" if more > 0 else ""
         return _fail(f"Knowledge base error: {error.errors[0]}{tail}")
-    except AnnouncementFileError as error:
+    except (AnnouncementFileError, EncoderError) as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 0

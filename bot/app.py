@@ -39,6 +39,7 @@ from bot.health import HealthServer, bot_sources
 from bot.settings import Settings
 from bot.storage.database import Database
 from faq import FaqLibrary, Thresholds
+from faq.semantic import load_encoder
 from polls import texts as poll_texts
 from polls.residents import PollDialog
 from polls.scheduler import PollPublisher
@@ -134,6 +135,8 @@ async def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
             suggest=settings.faq_suggest_threshold,
             margin=settings.faq_margin,
         ),
+        encoder=load_encoder(settings.faq_encoder),
+        cache_dir=settings.faq_cache_dir,
     )
     database = Database(settings.database_url, redact=Redactor(settings.secret_values()))
     await database.migrate()

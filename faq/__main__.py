@@ -16,6 +16,7 @@ from faq.decision import Thresholds
 from faq.evaluate import run_eval, run_fit
 from faq.kb import KnowledgeBaseError
 from faq.library import FaqLibrary
+from faq.semantic import EncoderError, load_encoder
 
 
 def thresholds_from_settings() -> Thresholds:
@@ -29,8 +30,21 @@ def thresholds_from_settings() -> Thresholds:
     )
 
 
+def library_from_settings(paths: list[Path], thresholds: Thresholds) -> FaqLibrary:
+    """A library with the bot's encoder (`FAQ_ENCODER`, `FAQ_CACHE_DIR`)."""
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    return FaqLibrary(
+        paths,
+        thresholds,
+        encoder=load_encoder(settings.faq_encoder),
+        cache_dir=settings.faq_cache_dir,
+    )
+
+
 def _ask(paths: list[Path], text: str, thresholds: Thresholds) -> int:
-    library = FaqLibrary(paths, thresholds)
+    library = library_from_settings(paths, thresholds)
     decision = library.decide(text)
     print(f"outcome: {decision.outcome.value}")
     if decision.small_talk is not None:
@@ -77,9 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate = commands.add_parser("eval", help="measure decisions on a labelled TSV")
     evaluate.add_argument("kb", type=Path)
     evaluate.add_argument("questions", type=Path)
-    fit = commands.add_parser("fit", help="fit the decision model on a labelled TSV")
+    fit = commands.add_parser("fit", help="fit the decision model on labelled TSVs")
     fit.add_argument("kb", type=Path)
-    fit.add_argument("questions", type=Path)
+    fit.add_argument("questions", type=Path, nargs="+")
     suggest = commands.add_parser(
         "suggest", help="draft entries from unanswered questions that staff answered"
     )
@@ -98,8 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _ask([args.path], args.text, thresholds)
         if args.command == "fit":
-            return run_fit(FaqLibrary([args.kb], thresholds), args.questions)
-        return run_eval(FaqLibrary([args.kb], thresholds), args.questions)
+            return run_fit(library_from_settings([args.kb], thresholds), list(args.questions))
+        return run_eval(library_from_settings([args.kb], thresholds), args.questions)
+    except EncoderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KnowledgeBaseError as error:
         for line in error.errors:
             print(f"error: {line}", file=sys.stderr)

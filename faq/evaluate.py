@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from faq.decision import Decision, Thresholds
 from faq.library import FaqLibrary
-from faq.matcher import FEATURES, Analysis, Matcher, Model
+from faq.matcher import FEATURES, SEMANTIC_FEATURES, Analysis, Matcher, Model
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _logistic_fit(features: npt.NDArray[np.float64], labels: npt.NDArray[np.floa
 
 
 def _model_from(
-    analyses: list[tuple[Analysis, Row]],
+    analyses: list[tuple[Analysis, Row]], features: tuple[str, ...] = FEATURES
 ) -> Model:
     # Only messages the model decides on: small talk and staff signals are settled before.
     usable = [
@@ -157,7 +157,7 @@ def _model_from(
         and not a.signal.escalate
         and not a.signal.doubt
     ]
-    features = np.array([e.vector() for e, _, _ in usable])
+    values = np.array([e.vector(features) for e, _, _ in usable])
     right = np.array(
         [row.kind == "match" and a.ranked[0].entry_id == row.expected_id for _, row, a in usable],
         dtype=np.float64,
@@ -170,43 +170,84 @@ def _model_from(
         dtype=np.float64,
     )
     return Model(
-        tuple(round(float(w), 3) for w in _logistic_fit(features, right)),
-        tuple(round(float(w), 3) for w in _logistic_fit(features, listed)),
+        tuple(round(float(w), 3) for w in _logistic_fit(values, right)),
+        tuple(round(float(w), 3) for w in _logistic_fit(values, listed)),
+        features,
     )
 
 
-def run_fit(library: FaqLibrary, questions: Path) -> int:
-    """Fit the decision model on even rows and test on odd rows, and vice versa; then fit
-    on all rows and print the weights to paste into `faq.matcher.MODEL`.
+_Analysed = list[tuple[Analysis, Analysis, Row]]
+
+
+def _models_from(analysed: _Analysed, semantic: bool) -> tuple[Model, Model | None]:
+    """The lexical model, fitted on every row's lexical analysis, and with an encoder the
+    semantic model, fitted on the rows the semantic signal re-ranked."""
+    lexical = _model_from([(plain, row) for plain, _, row in analysed])
+    if not semantic:
+        return lexical, None
+    refined = [(full, row) for _, full, row in analysed if full.semantic]
+    return lexical, _model_from(refined, SEMANTIC_FEATURES)
+
+
+def run_fit(library: FaqLibrary, question_files: list[Path]) -> int:
+    """Fit the decision models on all rows of the labelled sets and print the weights to
+    paste into `faq.matcher.MODEL` (and, with an encoder, `SEMANTIC_MODEL`), with held-out
+    figures: with several sets, each fitted on the others and scored on itself
+    (cross-fitted); with one, even rows against odd.
 
     The held-out figures are printed for a range of answer thresholds so that the default
-    can be chosen on data the weights never saw; the per-half lines also give the ranking
-    accuracy (top1, top3) of each half, which does not depend on the model."""
-    rows = read_rows(questions)
+    can be chosen on data the weights never saw; the per-part lines also give the ranking
+    accuracy (top1, top3) of each part, which does not depend on the model."""
+    sets = [read_rows(path) for path in question_files]
     limits = library.thresholds
-    matcher = Matcher(library.entries, limits)
-    analyses = [(matcher.analyse(row.question), row) for row in rows]
-    folds = [
-        (name, _model_from(analyses[fit_part::2]), rows[test_part::2])
-        for name, fit_part, test_part in (("even→odd", 0, 1), ("odd→even", 1, 0))
+    semantic = library.semantic
+    matcher = Matcher(library.entries, limits, semantic=semantic)
+    analysed: list[_Analysed] = [
+        [(matcher.analyse(row.question), matcher.examine(row.question), row) for row in rows]
+        for rows in sets
     ]
-    for answer in range(30, 95, 5):
+    with_encoder = semantic is not None
+    if len(sets) > 1:
+        folds = [
+            (
+                f"→{path.name}",
+                _models_from(
+                    [a for other, part in enumerate(analysed) if other != k for a in part],
+                    with_encoder,
+                ),
+                sets[k],
+            )
+            for k, path in enumerate(question_files)
+        ]
+    else:
+        folds = [
+            (name, _models_from(analysed[0][fit_part::2], with_encoder), sets[0][test_part::2])
+            for name, fit_part, test_part in (("even→odd", 0, 1), ("odd→even", 1, 0))
+        ]
+
+    def decide(limits: Thresholds, models: tuple[Model, Model | None]) -> Callable[[str], Decision]:
+        return Matcher(library.entries, limits, models[0], semantic, models[1]).decide
+
+    for answer in range(30, 100, 5):
         trial = Thresholds(max(answer, limits.suggest), limits.suggest, limits.margin)
         found = []
-        for name, model, part in folds:
-            metrics, _ = evaluate_with(Matcher(library.entries, trial, model).decide, part)
+        for name, models, part in folds:
+            metrics, _ = evaluate_with(decide(trial, models), part)
             found.append(
                 f"{name} overall {metrics['overall']:.3f} one_tap {metrics['one_tap']:.3f} "
                 f"wrong {metrics['wrong_answers']}"
             )
         print(f"answer ≥ {answer}: " + " | ".join(found))
-    for name, model, part in folds:
-        metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, part)
+    for name, models, part in folds:
+        metrics, _ = evaluate_with(decide(limits, models), part)
         print(f"{name} at {limits}: {json.dumps(metrics, ensure_ascii=False)}")
-    model = _model_from(analyses)
-    metrics, _ = evaluate_with(Matcher(library.entries, limits, model).decide, rows)
-    print(f"all rows (in-sample): {json.dumps(metrics, ensure_ascii=False)}")
-    print(f"features: {', '.join(('intercept', *FEATURES))}")
-    print(f"right_weights={model.right_weights},")
-    print(f"listed_weights={model.listed_weights},")
+    models = _models_from([a for part in analysed for a in part], with_encoder)
+    for path, rows in zip(question_files, sets, strict=True):
+        metrics, _ = evaluate_with(decide(limits, models), rows)
+        print(f"{path.name} (in-sample): {json.dumps(metrics, ensure_ascii=False)}")
+    for label, model in zip(("MODEL", "SEMANTIC_MODEL"), models, strict=True):
+        if model is not None:
+            print(f"{label} features: {', '.join(('intercept', *model.features))}")
+            print(f"right_weights={model.right_weights},")
+            print(f"listed_weights={model.listed_weights},")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from faq.kb import (
     load_knowledge_base,
 )
 from faq.matcher import Matcher
+from faq.semantic import Encoder, SemanticIndex
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class FaqLibrary:
         paths: Sequence[Path | str],
         thresholds: Thresholds | None = None,
         optional_paths: Iterable[Path | str] = (),
+        encoder: Encoder | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         optional = [Path(p) for p in optional_paths]
         self.paths: tuple[Path, ...] = tuple(Path(p) for p in paths) + tuple(
@@ -40,13 +44,20 @@ class FaqLibrary:
         )
         self._optional = tuple(optional)
         self.thresholds = thresholds or Thresholds()
+        self._encoder = encoder
+        self._cache_dir = cache_dir
         self._stamp = self._current_stamp()
         self._kb, self._matcher = self._build()
         self._by_id = self._kb.by_id()
 
     def _build(self) -> tuple[KnowledgeBase, Matcher]:
         kb = load_knowledge_base(self.paths, optional=self._optional)
-        return kb, Matcher(kb.entries, self.thresholds)
+        semantic = (
+            SemanticIndex(kb.entries, self._encoder, self._cache_dir)
+            if self._encoder is not None
+            else None
+        )
+        return kb, Matcher(kb.entries, self.thresholds, semantic=semantic)
 
     def _current_stamp(self) -> _Stamp:
         stamps: list[tuple[str, int, int]] = []
@@ -73,11 +84,25 @@ class FaqLibrary:
     def files(self) -> tuple[Path, ...]:
         return self._kb.files
 
+    @property
+    def semantic(self) -> SemanticIndex | None:
+        return self._matcher.semantic
+
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
 
     def decide(self, text: str) -> Decision:
         return self._matcher.decide(text)
+
+    async def decide_async(self, text: str) -> Decision:
+        """`decide` for the bot: the encoder, when the cascade needs it, runs on a worker
+        thread so that other residents are not kept waiting on the event loop."""
+        matcher = self._matcher
+        analysis = matcher.analyse(text)
+        if matcher.semantic is not None and matcher.needs_semantic(analysis):
+            similarity = await asyncio.to_thread(matcher.semantic.similarity, text)
+            analysis = matcher.refine(analysis, similarity)
+        return matcher.judge(analysis)
 
     def reload(self) -> list[str]:
         """Re-read all paths; on error keep the current knowledge base and return the errors."""

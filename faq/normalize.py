@@ -8,6 +8,7 @@ expansion of common municipal slang and abbreviations, stop-word removal.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,12 @@ from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[a-zа-я0-9]+")
 _LATIN = re.compile(r"^[a-z]+$")
+_HAS_LATIN = re.compile("[a-z]")
+_HAS_CYRILLIC = re.compile("[а-я]")
+# Zero-width and formatting characters that split a word invisibly («по\u00adжар»).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Latin letters that look like Cyrillic ones («пoжар» typed with a Latin «o»).
+_LOOKALIKES = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
 # Web and e-mail addresses: the host is group 1.
 _LINK = re.compile(r"(?:https?://|[\w.+-]+@)?((?:[a-z0-9-]+\.)+[a-z]{2,})\b(?:[/?#]\S*)?")
 
@@ -369,6 +376,15 @@ _LIGHT_VERBS = frozenset(["делать", "сделать", "поделать"])
 # pronominal adjectives («такой», «какой-то») and pronouns.
 _LIGHT_GRAMMEMES = frozenset(["PRED", "Apro", "NPRO"])
 _MIN_CORRECTABLE = 4
+# Bounds on the work one message can cause. Russian words longer than this are vanishingly
+# rare (the dev sets' longest is 18 letters), so the rest of a longer «word» is noise; a
+# message is matched on its beginning, where residents put the question in all but stories
+# far longer than any seen. A word missing from the dictionary costs most (the analyser
+# guesses its form, the speller searches the vocabulary), so a message's unknown words past
+# MAX_UNKNOWN_WORDS are not read: by then it is noise, and escalates on what came before.
+MAX_WORD_CHARS = 32
+MAX_TEXT_CHARS = 1000
+MAX_UNKNOWN_WORDS = 20
 
 
 @lru_cache(maxsize=1)
@@ -413,9 +429,63 @@ def _link_name(match: re.Match[str]) -> str:
     return " " + max(labels, key=len).replace("-", "") + " "
 
 
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+def spelling(word: str) -> str:
+    """A folded word in Cyrillic letters, at most MAX_WORD_CHARS long: a Latin word is
+    transliterated, Latin look-alike letters inside a Cyrillic word are replaced."""
+    word = word[:MAX_WORD_CHARS]
+    if not _HAS_LATIN.search(word):
+        return word
+    if _HAS_CYRILLIC.search(word):
+        return word.translate(_LOOKALIKES)
+    return transliterate(word) if _LATIN.match(word) else word
+
+
 def surface_words(text: str) -> list[str]:
-    words = _WORD.findall(_LINK.sub(_link_name, fold(text)))
-    return [transliterate(w) if _LATIN.match(w) else w for w in words]
+    """The words of a text as the FAQ and the emergency detector read them."""
+    folded = fold(strip_invisible(text))
+    return [spelling(word) for word in _WORD.findall(_LINK.sub(_link_name, folded))]
+
+
+class Speller:
+    """Corrects a word to the closest word of a vocabulary by rapidfuzz's ratio. Only
+    words of a length that can reach the cutoff are compared (the ratio is at most
+    1 - |n - m| / (n + m)), and `reach`, if given, narrows the lengths further."""
+
+    def __init__(self, vocabulary: Iterable[str], reach: int | None = None) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(set(vocabulary)):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._reach = reach
+
+    def closest(self, word: str, cutoff: float) -> str | None:
+        size, share = len(word), cutoff / 100
+        low = math.floor(size * share / (2 - share))
+        high = math.ceil(size * (2 - share) / share) if share > 0 else size + MAX_WORD_CHARS
+        if self._reach is not None:
+            low, high = max(low, size - self._reach), min(high, size + self._reach)
+        # Sorted, so that of equally close words the same one wins whatever the lengths.
+        choices = sorted(
+            known for length in range(low, high + 1) for known in self._by_length.get(length, ())
+        )
+        match = process.extractOne(
+            word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff
+        )
+        return None if match is None else str(match[0])
+
+
+def clip(text: str) -> str:
+    """The part of a message that is matched: its first MAX_TEXT_CHARS characters, without a
+    word cut in half."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    head = text[:MAX_TEXT_CHARS]
+    if text[MAX_TEXT_CHARS].isalnum():
+        head = re.sub(r"\w+$", "", head) or head
+    return head
 
 
 @lru_cache(maxsize=200000)
@@ -425,18 +495,30 @@ def _analyse(word: str) -> tuple[str, str, bool]:
     return fold(parse.normal_form), str(parse.tag), analyzer.word_is_known(word)
 
 
+def part_of_speech(word: str) -> str:
+    """The likeliest part of speech of a word form («NOUN», «ADJF», «VERB»…)."""
+    return re.split(r"[ ,]", _analyse(word)[1])[0]
+
+
+@lru_cache(maxsize=200000)
+def in_dictionary(word: str) -> bool:
+    """A dictionary lookup only: far cheaper than an analysis for a word that is not there."""
+    return bool(morph().word_is_known(word))
+
+
 class Normalizer:
     """Turns text into lemma tokens; unknown words are corrected against `vocabulary`."""
 
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
-        self._vocabulary = sorted(
+        words = (
             {w for w in vocabulary if len(w) >= _MIN_CORRECTABLE}
             | GREETINGS
             | THANKS
             | POLITENESS
             | {"когда", "куда", "откуда", "сколько", "почему", "зачем"}
         )
-        self._known_vocabulary = frozenset(self._vocabulary)
+        self._speller = Speller(words)
+        self._known_vocabulary = frozenset(words)
         self._corrections: dict[str, tuple[str, ...]] = {}
 
     def _correct(self, word: str) -> tuple[str, ...]:
@@ -445,14 +527,8 @@ class Normalizer:
             return cached
         result: tuple[str, ...] = (word,)
         if len(word) >= _MIN_CORRECTABLE and word not in self._known_vocabulary:
-            match = process.extractOne(
-                word,
-                self._vocabulary,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=80 if len(word) >= 6 else 75,
-            )
-            result = (match[0],) if match is not None else self._split(word) or result
+            match = self._speller.closest(word, 80 if len(word) >= 6 else 75)
+            result = (match,) if match is not None else self._split(word) or result
         if len(self._corrections) < 100000:
             self._corrections[word] = result
         return result
@@ -460,22 +536,26 @@ class Normalizer:
     def _split(self, word: str) -> tuple[str, ...] | None:
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            if _analyse(left)[2] and _analyse(right)[2] and len(right) >= 3:
+            if len(right) >= 3 and in_dictionary(left) and in_dictionary(right):
                 return (left, right)
         return None
 
     def tokens(self, text: str) -> list[Token]:
         out: list[Token] = []
+        unknown = 0
         for word in surface_words(text):
-            lemma, tag, known = _analyse(word)
             candidates: tuple[str, ...] = (word,)
-            if (
-                not known
-                and not word.isdigit()
-                and word not in self._known_vocabulary
-                and word not in SLANG
+            if not (
+                word.isdigit()
+                or word in self._known_vocabulary
+                or word in SLANG
+                or in_dictionary(word)
             ):
+                unknown += 1
+                if unknown > MAX_UNKNOWN_WORDS:
+                    continue
                 candidates = _unclip(word) or self._correct(word)
+            lemma, tag, known = _analyse(word)
             for candidate in candidates:
                 if candidate != word:
                     lemma, tag, known = _analyse(candidate)
@@ -490,7 +570,7 @@ class Normalizer:
 def _unclip(word: str) -> tuple[str, ...] | None:
     for prefix, full in CLIPPED.items():
         rest = word[len(prefix) :]
-        if word.startswith(prefix) and len(rest) >= 4 and _analyse(rest)[2]:
+        if word.startswith(prefix) and len(rest) >= 4 and in_dictionary(rest):
             return (full, rest)
     return None
 

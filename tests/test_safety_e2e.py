@@ -36,13 +36,25 @@ async def test_ordinary_gas_and_fire_questions_are_not_alarmed(settings: Setting
             [
                 "как оплатить газ через госуслуги",
                 "какие правила пожарной безопасности в лесу",
-                "куда звонить если пахнет газом?",
             ]
         ):
             async with expect(bot, RESIDENT + number):
                 bot.tg.push_message(RESIDENT + number, question)
             assert "112" not in bot.tg.sent_to(RESIDENT + number)[0]
         assert bot.tg.calls("pinChatMessage") == []
+
+
+async def test_where_to_call_about_gas_gets_the_numbers_without_an_alarm(
+    settings: Settings,
+) -> None:
+    async with staffed_bot(settings) as bot:
+        async with expect(bot, RESIDENT):
+            bot.tg.push_message(RESIDENT, "куда звонить если пахнет газом?")
+        (reply,) = bot.tg.sent_to(RESIDENT)
+        assert "112" in reply and "104" in reply
+        assert reply != safety_texts.emergency_reply(None)
+        assert bot.tg.calls("pinChatMessage") == []
+        assert bot.tg.sent_to(STAFF_CHAT) == []
 
 
 async def test_a_flood_is_held_back_while_others_are_served(settings: Settings) -> None:

@@ -277,7 +277,7 @@ class DialogService:
     async def _answer_question(
         self, uow: UnitOfWork, resident: Resident, incoming: Incoming, inbound_id: int
     ) -> Turn:
-        decision = self._faq.decide(incoming.text)
+        decision = await self._faq.decide_async(incoming.text)
         candidates = decision.candidates
         top_score = candidates[0].score if candidates else None
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:

@@ -193,3 +193,9 @@ def test_reply_names_112_and_the_district_number() -> None:
     assert "112" in without
     assert "ЕДДС" not in without
     assert emergency_reply("   ") == without
+
+
+def test_danger_after_many_unknown_words_is_still_found() -> None:
+    noise = " ".join(f"бзык{letter}ыщ" for letter in "абвгдежзиклмнопрстуфхцчшщ")
+    signal = detect_emergency(f"{noise}. В подъезде сильно пахнет газом!")
+    assert signal is not None and signal.kind == "gas"

@@ -17,6 +17,7 @@ from faq import FaqLibrary, Outcome, SmallTalk
         ("фонари не горят на нашей улице, куда сообщить", "street-lighting"),
         ("как попасть на прием к главе", "head-reception"),
         ("телефон регистратуры больницы", "clinic-appointment"),
+        ("куда звонить если пахнет газом", "emergency-numbers"),
     ],
 )
 def test_answers(sample_library: FaqLibrary, text: str, entry_id: str) -> None:
@@ -38,6 +39,11 @@ def test_escalates(sample_library: FaqLibrary, text: str) -> None:
     decision = sample_library.decide(text)
     assert decision.outcome is Outcome.ESCALATE, decision
     assert decision.entry_id is None
+
+
+def test_a_word_only_an_answer_mentions_is_not_answered(sample_library: FaqLibrary) -> None:
+    decision = sample_library.decide("где получить паспорт")
+    assert decision.entry_id is None, decision
 
 
 def test_spam_is_not_answered(sample_library: FaqLibrary) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from faq import FaqLibrary
 from faq.evaluate import evaluate, read_rows
+from faq.matcher import FEATURES
 from tests.faq.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +74,23 @@ def test_sample_knowledge_base_answers_its_own_questions_and_never_wrongly(
     assert metrics["wrong_answers"] == 0, misses
     assert metrics["one_tap"] == 1.0, misses
     assert metrics["overall"] >= 0.95, misses
+
+
+def test_fit_on_two_sets_prints_cross_fitted_figures(tmp_path: Path) -> None:
+    lines = (DATA / "sample_questions.tsv").read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "first.tsv", tmp_path / "second.tsv"
+    first.write_text("\n".join([lines[0], *lines[1::2]]) + "\n", encoding="utf-8")
+    second.write_text("\n".join([lines[0], *lines[2::2]]) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "faq", "fit", str(ROOT / "faq" / "sample"), str(first), str(second)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "→first.tsv at " in out and "→second.tsv at " in out
+    assert "first.tsv (in-sample): " in out and "second.tsv (in-sample): " in out
+    weights = next(line for line in out.splitlines() if line.startswith("right_weights="))
+    assert len(weights.split(",")) - 1 == 1 + len(FEATURES)

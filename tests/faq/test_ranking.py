@@ -82,3 +82,22 @@ def test_a_known_word_counts_weaker_for_an_entry_using_its_root() -> None:
     assert fee == 1.0
     assert 0 < schedule < fee
     assert bus == 0
+
+
+def test_a_noun_found_only_in_an_answer_is_not_answered() -> None:
+    matcher = Matcher(
+        (
+            FaqEntry(
+                "subsidy",
+                None,
+                ("Как получить субсидию на оплату жилья?",),
+                "Заявление подают в МФЦ; понадобятся паспорт и справки о доходах.",
+            ),
+            FaqEntry("bus", None, ("Где посмотреть расписание автобусов?",), "На остановках."),
+        ),
+        Thresholds(answer=30),
+    )
+    analysis = matcher.analyse("где получить паспорт")
+    assert analysis.ranked[0].entry_id == "subsidy"
+    assert matcher.judge(analysis).entry_id is None
+    assert matcher.decide("как получить субсидию на жилье").entry_id == "subsidy"

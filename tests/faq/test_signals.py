@@ -85,3 +85,45 @@ def test_a_second_person_verb_addressed_to_vy_is_a_question() -> None:
 def test_can_after_how_long_is_no_procedure_question() -> None:
     assert not _signal("сколько можно ждать").asks
     assert _signal("можно ли записаться к главе").asks
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Садовая 12, третий подъезд, с 7 утра нет воды, когда дадут?", "concrete place"),
+        ("на Луговой 5 опять темно, когда починят?", "concrete place"),
+        ("электричка в 8:20 сегодня отменена, почему никто не предупредил?", "concrete moment"),
+        ("подавала заявление 14 марта, когда будет ответ?", "concrete moment"),
+        ("вчера у школы на Садовой 3 сбили знак, кто поставит новый?", "concrete moment"),
+        (
+            "хочу пожаловаться на фельдшера Кузнецову, грубит пациентам",
+            "named person or organisation",
+        ),
+        ("директор школы Иван Петрович не отвечает на звонки", "named person or organisation"),
+        ("ТСЖ у нас нет, а УК «Комфорт» не убирает подъезд", "named person or organisation"),
+        ("обещали заменить трубу ещё летом. где бригада?", "where is it"),
+        ("пусть приедут и посмотрят на эту дорогу", "demand"),
+        ("месяц жду ответа, когда наконец ответите?", "reproach"),
+    ],
+)
+def test_incidents_named_people_and_demands_are_signs_of_a_staff_case(text: str, sign: str) -> None:
+    signal = _signal(text)
+    assert sign in signal.reason, signal
+    assert signal.escalate or signal.doubt, signal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "во сколько можно сдать документы в мфц",
+        "кто-нибудь знает, когда дадут горячую воду?",
+        "где нибудь есть список улиц на ремонт?",
+        "где получить справку о составе семьи?",
+        "как проехать на Гагарина к поликлинике?",
+        "с какого числа запись в первый класс?",
+        "что такое опросы «Решаем вместе»?",
+    ],
+)
+def test_procedure_questions_with_such_words_are_no_staff_case(text: str) -> None:
+    signal = _signal(text)
+    assert not signal.escalate and not signal.doubt, signal
