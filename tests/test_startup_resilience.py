@@ -40,6 +40,7 @@ async def test_telegram_down_at_start_neither_stops_vk_nor_itself(
             # Nothing listens there yet: every call is refused.
             "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
             "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+            "TELEGRAM_STAFF_CHAT_ID": "-100777",
             "VK_GROUP_TOKEN": TOKEN,
             "VK_GROUP_ID": str(GROUP_ID),
             "VK_API_URL": vk.api_url,
