@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from bot.core.actions import PollOtherAction, VoteAction
+from bot.core.dates import MONTHS_GENITIVE
 from bot.core.messages import Button, Reply
 from bot.storage.records import Poll, PollStatus
 from polls import texts
@@ -66,7 +67,7 @@ def format_moment(moment: datetime, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
     return texts.DATE_TIME.format(
         day=local.day,
-        month=texts.MONTHS[local.month - 1],
+        month=MONTHS_GENITIVE[local.month - 1],
         year=local.year,
         time=local.strftime("%H:%M"),
     )

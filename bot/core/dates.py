@@ -42,6 +42,9 @@ _MONTH_FORMS = (
     ("декабрь", "декабря"),
 )
 
+# «1 ноября»: the month as a date in words writes it.
+MONTHS_GENITIVE = tuple(genitive for _, genitive in _MONTH_FORMS)
+
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _WORDED = re.compile(r"(\d{1,2})\s+([а-я]+)\.?\s+(\d{4})(?:\s*(?:года?|г\.?))?")

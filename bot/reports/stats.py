@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.dates import parse_date
+from bot.core.dates import MONTHS_GENITIVE, parse_date
 from bot.core.workcalendar import WorkCalendar
 from bot.reports import texts
 from bot.storage.database import Database
@@ -153,7 +153,7 @@ def period_words(since: date, until: date) -> str:
     def words(day: date, *, month: bool = True, year: bool = True) -> str:
         text = str(day.day)
         if month:
-            text += f" {texts.MONTHS_GENITIVE[day.month - 1]}"
+            text += f" {MONTHS_GENITIVE[day.month - 1]}"
         return f"{text} {day.year}" if year else text
 
     if since == until:

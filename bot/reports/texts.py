@@ -70,20 +70,6 @@ CHART_URGENT = "экстренное обращение"
 POLL_CHART_X = "Голосов"
 # Month names for chart axes and dates in words, without relying on the system's locale.
 MONTHS_SHORT = ("янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
-MONTHS_GENITIVE = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 REPORT_TITLE = "Отчёт чат-бота за {period}"
